@@ -1,11 +1,42 @@
-import { FORMAT_VERSION } from '../engine/db/schema/index.ts';
+/**
+ * The `tunnelscope` command: a table of subcommands, each in commands/<name>.ts, loaded lazily so
+ * `tunnelscope info` does not pay for the server or S3 code.
+ */
+import { AppError, toErrorValue } from '../shared/result.ts';
+import { EXIT, type Command } from './command.ts';
+
+const commands: Record<string, () => Promise<{ command: Command }>> = {
+  version: () => import('./commands/version.ts'),
+};
 
 export async function main(argv: string[]): Promise<number> {
-  const [cmd] = argv;
-  if (cmd === 'version' || cmd === '--version') {
-    process.stdout.write(`tunnelscope case format ${FORMAT_VERSION}\n`);
-    return 0;
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    await printHelp();
+    return name ? EXIT.ok : EXIT.usage;
   }
-  process.stderr.write('usage: tunnelscope <ingest|info|query|analyze|serve|…> (see README)\n');
-  return 2;
+  const load = commands[name === '--version' ? 'version' : name];
+  if (!load) {
+    process.stderr.write(`tunnelscope: unknown command '${name}'. Run 'tunnelscope help' for the list.\n`);
+    return EXIT.usage;
+  }
+  try {
+    const { command } = await load();
+    return await command.run(rest);
+  } catch (e) {
+    const err = toErrorValue(e);
+    process.stderr.write(`tunnelscope ${name}: ${err.message}\n`);
+    if (process.env.TUNNELSCOPE_DEBUG && e instanceof Error && !(e instanceof AppError)) process.stderr.write(`${e.stack}\n`);
+    return err.code === 'bad-argument' ? EXIT.usage : err.code === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+  }
+}
+
+async function printHelp(): Promise<void> {
+  const lines = ['usage: tunnelscope <command> [options]', ''];
+  for (const [name, load] of Object.entries(commands)) {
+    const { command } = await load();
+    lines.push(`  ${name.padEnd(14)} ${command.summary}`);
+  }
+  lines.push('', "Run 'tunnelscope <command> --help' for a command's options.");
+  process.stdout.write(lines.join('\n') + '\n');
 }
