@@ -7,6 +7,7 @@ import { EXIT, type Command } from './command.ts';
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   version: () => import('./commands/version.ts'),
+  serve: () => import('./commands/serve.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {

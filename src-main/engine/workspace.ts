@@ -1,23 +1,301 @@
 /**
- * The engine as a front door sees it: the investigation that is open, and the jobs running on it.
- * Shared by Electron main, `tunnelscope serve` and handler tests; never imports electron.
- * (The shell work extends this: open/new/save/close, ingest jobs, events.)
+ * The engine as a front door sees it: the investigation that is open, the ingest jobs running on
+ * it, and the events pushed to every window / browser client. Shared by Electron main,
+ * `tunnelscope serve` and the handler tests; never imports electron.
+ *
+ * Ingest jobs run one at a time in a FIFO queue (DuckDB writes to one file; two imports in parallel
+ * would only contend for the same lock). `ingest.start` returns at once with a job id; a queued job
+ * can be cancelled before it starts. Switching or closing the case cancels every job first.
  */
-import { AppError } from '../shared/result.ts';
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { EventName, Events } from '../shared/contract.ts';
+import type { CaseSummary, IngestOptions, IngestProgress, IngestSummary } from '../shared/domain.ts';
+import { AppError, toErrorValue } from '../shared/result.ts';
 import type { Db } from './db/index.ts';
+import { CaseSession } from './case/session.ts';
+import { ingestPaths } from './ingest/service.ts';
+import { caseSummary } from './ingest/summary.ts';
+
+export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+export interface WorkspaceOptions {
+  mode?: 'electron' | 'browser';
+  version?: string;
+  /** The bundled demo investigation (resources/demo.tscope), when it exists. */
+  demoPath?: string | null;
+  /** Where unexpected errors go (stacks never reach the user). */
+  log?: (message: string) => void;
+  /** Minimum milliseconds between two progress events of one job (phase changes always go out). */
+  progressIntervalMs?: number;
+}
+
+interface Job {
+  id: string;
+  paths: string[];
+  options: IngestOptions;
+  controller: AbortController;
+  state: 'queued' | 'running' | 'done';
+  done: Promise<void>;
+}
 
 export class Workspace {
-  protected current: Db | null = null;
+  readonly mode: 'electron' | 'browser';
+  readonly version: string;
+  readonly demoPath: string | null;
+  private readonly log: (message: string) => void;
+  private readonly progressIntervalMs: number;
+  private session: CaseSession | null = null;
+  private readonly listeners = new Set<EventListener>();
+  private readonly jobs = new Map<string, Job>();
+  private queue: Promise<void> = Promise.resolve();
+  /** Serializes open/new/close so two clients cannot race a case switch. */
+  private switching: Promise<unknown> = Promise.resolve();
+  private shuttingDown = false;
+
+  constructor(opts: WorkspaceOptions = {}) {
+    this.mode = opts.mode ?? 'browser';
+    this.version = opts.version ?? '0.0.0';
+    this.demoPath = opts.demoPath ?? null;
+    this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+    this.progressIntervalMs = opts.progressIntervalMs ?? 100;
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  /** Subscribe to every event; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit<E extends EventName>(event: E, payload: Events[E]): void {
+    for (const l of this.listeners) {
+      try {
+        l(event, payload);
+      } catch (e) {
+        this.log(`event listener failed on ${event}: ${e instanceof Error ? e.stack : String(e)}`);
+      }
+    }
+  }
+
+  // ---- the open case -----------------------------------------------------------------------
 
   /** The open case, or a clear error when none is open. */
   requireDb(): Db {
-    if (!this.current || this.current.isClosed) {
+    return this.requireSession().db;
+  }
+
+  requireSession(): CaseSession {
+    if (!this.session || this.session.db.isClosed) {
       throw new AppError('no-case', 'No investigation is open. Open a .tscope file or import logs first.');
     }
-    return this.current;
+    return this.session;
   }
 
   get db(): Db | null {
-    return this.current;
+    return this.session?.db ?? null;
+  }
+
+  get current(): CaseSession | null {
+    return this.session;
+  }
+
+  get demoAvailable(): boolean {
+    return !!this.demoPath && existsSync(this.demoPath);
+  }
+
+  async summary(): Promise<CaseSummary | null> {
+    const s = this.session;
+    if (!s || s.db.isClosed) return null;
+    const summary = await caseSummary(s.db, s.path);
+    return { ...summary, readOnly: s.readOnly };
+  }
+
+  /** Emits `case.changed` with the current summary (after open, ingest, close, save, analysis). */
+  async notifyChanged(): Promise<CaseSummary | null> {
+    const summary = await this.summary();
+    this.emit('case.changed', summary);
+    return summary;
+  }
+
+  async open(path: string, opts: { readOnly?: boolean } = {}): Promise<CaseSummary> {
+    const target = resolve(path);
+    if (!existsSync(target)) throw new AppError('not-found', `${target} does not exist. Check the path and try again.`);
+    return this.switchTo(async () => {
+      if (this.session && !this.session.db.isClosed && this.session.path === target && !!opts.readOnly === this.session.readOnly) return this.session;
+      return CaseSession.open(target, { readOnly: opts.readOnly });
+    });
+  }
+
+  /**
+   * The bundled demo. It is opened from a working copy like any case file, so notes and imports
+   * work; saving writes back only where the user chooses (Save As), never into the app's resources.
+   */
+  async openDemo(): Promise<CaseSummary> {
+    if (!this.demoPath || !existsSync(this.demoPath)) {
+      throw new AppError('not-found', 'The demo investigation is not bundled with this build (run npm run demo:build).');
+    }
+    const demo = this.demoPath;
+    return this.switchTo(() => CaseSession.open(demo, { readOnly: true }));
+  }
+
+  async create(path?: string): Promise<CaseSummary> {
+    const target = path === undefined ? undefined : resolve(path);
+    return this.switchTo(() => CaseSession.create(target));
+  }
+
+  async close(): Promise<void> {
+    await this.serialize(async () => {
+      await this.cancelAll();
+      const s = this.session;
+      this.session = null;
+      if (s) await s.close();
+    });
+    this.emit('case.changed', null);
+  }
+
+  /** Opens the next session first, so a failure leaves the current case open. */
+  private async switchTo(next: () => Promise<CaseSession>): Promise<CaseSummary> {
+    await this.serialize(async () => {
+      await this.cancelAll();
+      const opened = await next();
+      if (opened === this.session) return;
+      const old = this.session;
+      this.session = opened;
+      if (old) await old.close().catch((e) => this.log(`closing ${old.path} failed: ${toErrorValue(e).message}`));
+    });
+    const summary = await this.notifyChanged();
+    if (!summary) throw new AppError('internal', 'The investigation closed while it was being opened.');
+    return summary;
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.shuttingDown) return Promise.reject(new AppError('cancelled', 'Tunnelscope is shutting down.'));
+    const run = this.switching.then(fn, fn);
+    this.switching = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---- ingest jobs -------------------------------------------------------------------------
+
+  /**
+   * Queues an import into the open case (an untitled case is created when none is open, so logs
+   * dropped on an empty window just work). Progress and the summary arrive as events.
+   */
+  async startIngest(paths: string[], options: IngestOptions = {}): Promise<{ jobId: string }> {
+    if (this.shuttingDown) throw new AppError('cancelled', 'Tunnelscope is shutting down.');
+    const missing = paths.map((p) => resolve(p)).filter((p) => !existsSync(p));
+    if (missing.length) {
+      const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
+      throw new AppError('not-found', `${missing[0]}${more} does not exist. Check the path and try again.`);
+    }
+    if (!this.session || this.session.db.isClosed) await this.create();
+    const session = this.requireSession();
+    if (session.readOnly) {
+      throw new AppError('read-only', `${session.path} is open read-only. Save it under a new name (Save As) or start a new investigation to import more logs.`);
+    }
+    const job: Job = {
+      id: randomUUID(),
+      paths: paths.map((p) => resolve(p)),
+      options,
+      controller: new AbortController(),
+      state: 'queued',
+      done: Promise.resolve(),
+    };
+    job.done = this.queue.then(() => this.runJob(job, session));
+    this.queue = job.done;
+    this.jobs.set(job.id, job);
+    return { jobId: job.id };
+  }
+
+  /** True when the job was queued or running and is now told to stop. */
+  cancelIngest(jobId: string): boolean {
+    const job = this.jobs.get(jobId);
+    if (!job || job.state === 'done' || job.controller.signal.aborted) return false;
+    job.controller.abort();
+    return true;
+  }
+
+  /** Resolves when every queued job has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  get runningJobs(): string[] {
+    return [...this.jobs.values()].filter((j) => j.state !== 'done').map((j) => j.id);
+  }
+
+  private async runJob(job: Job, session: CaseSession): Promise<void> {
+    const { signal } = job.controller;
+    let summary: IngestSummary;
+    try {
+      if (signal.aborted) throw new AppError('cancelled', 'The import was cancelled before it started.');
+      if (session !== this.session || session.db.isClosed) throw new AppError('cancelled', 'The investigation was closed before the import started.');
+      job.state = 'running';
+      let last = 0;
+      let lastKey = '';
+      const result = await ingestPaths(session.db, job.paths, job.options, {
+        signal,
+        jobId: job.id,
+        onProgress: (p: IngestProgress) => {
+          const key = `${p.phase}|${p.fileIndex}`;
+          const now = Date.now();
+          if (key === lastKey && now - last < this.progressIntervalMs) return;
+          last = now;
+          lastKey = key;
+          this.emit('ingest.progress', { ...p, jobId: job.id });
+        },
+      });
+      summary = { ...result, jobId: job.id };
+    } catch (e) {
+      const err = toErrorValue(e);
+      const cancelled = signal.aborted || err.code === 'cancelled';
+      if (!cancelled) this.log(`import ${job.id} failed: ${e instanceof Error ? e.stack : String(e)}`);
+      summary = {
+        jobId: job.id,
+        cancelled,
+        files: job.paths.map((path) => ({ path, kind: 'unknown', outcome: cancelled ? 'cancelled' : 'failed', records: 0, quarantined: 0, message: err.message })),
+        byKind: {},
+        records: 0,
+        quarantined: 0,
+        duplicates: 0,
+        timeMin: null,
+        timeMax: null,
+      };
+    } finally {
+      job.state = 'done';
+      // Keep finished jobs briefly so a late cancel answers {cancelled:false} instead of "unknown".
+      setTimeout(() => this.jobs.delete(job.id), 60_000).unref?.();
+    }
+    this.emit('ingest.done', summary);
+    if (session === this.session && !session.db.isClosed) {
+      await this.notifyChanged().catch((e) => this.log(`summary after import failed: ${toErrorValue(e).message}`));
+    }
+  }
+
+  private async cancelAll(): Promise<void> {
+    for (const job of this.jobs.values()) if (job.state !== 'done') job.controller.abort();
+    await this.queue;
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------
+
+  /**
+   * Quit path: aborts ingests, interrupts running queries, closes the case (CaseSession never
+   * writes the user's file except in an atomic save, so nothing is left half-written).
+   */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    for (const job of this.jobs.values()) if (job.state !== 'done') job.controller.abort();
+    this.session?.db.interruptAll();
+    await this.switching.catch(() => undefined);
+    this.shuttingDown = true;
+    await this.queue;
+    const s = this.session;
+    this.session = null;
+    if (s) await s.close().catch((e) => this.log(`closing ${s.path} failed: ${toErrorValue(e).message}`));
+    this.listeners.clear();
   }
 }

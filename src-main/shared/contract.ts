@@ -22,6 +22,7 @@ import type {
   TimelineResult,
   ViewState,
 } from './domain.ts';
+import { channelNames, eventNameList, type ChannelName, type EventNameString } from './channels.ts';
 
 /** A request: its argument schema and (type-only) result. */
 function request<A extends z.ZodType>(args: A) {
@@ -138,7 +139,8 @@ export type Channel = keyof Contract;
 export type ArgsOf<C extends Channel> = z.input<Contract[C]['args']>;
 export type ParsedArgsOf<C extends Channel> = z.output<Contract[C]['args']>;
 export type ResultOf<C extends Channel> = Contract[C]['result'];
-export const channels = Object.keys(contract) as Channel[];
+/** From the zod-free list in channels.ts (the preload imports that one); checked equal to the keys below. */
+export const channels: readonly Channel[] = channelNames;
 
 /** Events main pushes to every window / browser client. */
 export interface Events {
@@ -149,4 +151,11 @@ export interface Events {
   'menu.command': { command: 'open' | 'import-files' | 'import-folder' | 'save' | 'save-as' | 'export-report' | 'export-shared' | 'toggle-theme' };
 }
 export type EventName = keyof Events;
-export const eventNames: EventName[] = ['ingest.progress', 'ingest.done', 'case.changed', 'analysis.done', 'menu.command'];
+export const eventNames: readonly EventName[] = eventNameList;
+
+// channels.ts must list exactly the contract's requests and events: a mismatch does not compile.
+type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const channelListMatches: SameSet<ChannelName, Channel> = true;
+const eventListMatches: SameSet<EventNameString, EventName> = true;
+void channelListMatches;
+void eventListMatches;

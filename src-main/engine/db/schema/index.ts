@@ -1,6 +1,7 @@
 import { AppError } from '../../../shared/result.ts';
 import type { Conn } from '../index.ts';
 import { coreSchema } from './001-core.ts';
+import { analysisSchema } from './002-analysis.ts';
 
 /**
  * Each migration moves a case file from version N-1 to N. Append only: a released migration never
@@ -8,6 +9,7 @@ import { coreSchema } from './001-core.ts';
  */
 export const migrations: { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'core', sql: coreSchema },
+  { version: 2, name: 'analysis', sql: analysisSchema },
 ];
 
 export const FORMAT_VERSION = migrations[migrations.length - 1]!.version;

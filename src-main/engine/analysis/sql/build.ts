@@ -1,0 +1,181 @@
+/**
+ * Bulk statements that rebuild the derived tables. Each runs once per analysis over all records;
+ * no row ever passes through JavaScript. Parameters: $gap (pairing gap in seconds), $small (the
+ * largest mean packet size, in bytes, that still counts as "handshake only, no data").
+ */
+
+/** Both flow tables as one shape: real endpoints (pkt-* when present), capture point, canonical key side. */
+const normalized = /* sql */ `
+  SELECT 'vpc_flows' AS tbl, source_id, line, interface_id AS cp, CAST(NULL AS VARCHAR) AS att,
+    coalesce(pkt_srcaddr, srcaddr) AS s, coalesce(pkt_dstaddr, dstaddr) AS d,
+    coalesce(srcport, 0) AS sp, coalesce(dstport, 0) AS dp, protocol AS p,
+    coalesce(packets, 0) AS packets, coalesce(bytes, 0) AS bytes,
+    start_time AS t0, coalesce(end_time, start_time) AS t1, action, tcp_flags AS f
+  FROM vpc_flows
+  WHERE coalesce(log_status, 'OK') = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+    AND protocol IS NOT NULL AND start_time IS NOT NULL
+  UNION ALL
+  SELECT 'tgw_flows', source_id, line, tgw_attachment_id, tgw_attachment_id,
+    srcaddr, dstaddr, coalesce(srcport, 0), coalesce(dstport, 0), protocol,
+    coalesce(packets, 0), coalesce(bytes, 0), start_time, coalesce(end_time, start_time), NULL, tcp_flags
+  FROM tgw_flows
+  WHERE coalesce(log_status, 'OK') = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+    AND protocol IS NOT NULL AND start_time IS NOT NULL`;
+
+const DIR_COLS = ['b', 'pk', 'f', 'fa', 'n', 'nrej', 'nacc', 't0', 't1', 'cps', 'atts'] as const;
+
+function pick(col: string, as: string): string {
+  return `CASE WHEN client_is_lo THEN ${col}_lh ELSE ${col}_hl END AS ${as}_fwd, CASE WHEN client_is_lo THEN ${col}_hl ELSE ${col}_lh END AS ${as}_rev`;
+}
+
+/**
+ * Conversations. A record belongs to the conversation of its canonical 5-tuple (lower endpoint
+ * first) until the tuple has been silent for more than $gap seconds after the latest end seen.
+ * Per direction, bytes/packets are the MAX over capture points (the same packets are logged at
+ * every hop), flags are OR-ed over every capture point.
+ */
+export const buildConversations = /* sql */ `
+INSERT INTO conversations
+WITH n AS (
+  SELECT *, (s < d OR (s = d AND sp <= dp)) AS fl FROM (${normalized})
+), k AS (
+  SELECT *,
+    CASE WHEN fl THEN s ELSE d END AS lo, CASE WHEN fl THEN sp ELSE dp END AS lop,
+    CASE WHEN fl THEN d ELSE s END AS hi, CASE WHEN fl THEN dp ELSE sp END AS hip
+  FROM n
+), brk AS (
+  SELECT *, CASE WHEN t0 > max(t1) OVER (PARTITION BY p, lo, lop, hi, hip ORDER BY t0, t1
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + $gap THEN 1 ELSE 0 END AS brk
+  FROM k
+), c AS (
+  SELECT *, sum(brk) OVER (PARTITION BY p, lo, lop, hi, hip ORDER BY t0, t1 ROWS UNBOUNDED PRECEDING) AS seq FROM brk
+), dcp AS (
+  SELECT p, lo, lop, hi, hip, seq, fl, cp, any_value(att) AS att,
+    sum(bytes) AS b, sum(packets) AS pk, bit_or(f) AS f,
+    bit_or(f) FILTER (WHERE action IS DISTINCT FROM 'REJECT') AS fa,
+    count(*) AS n, count(*) FILTER (WHERE action = 'REJECT') AS nrej,
+    count(*) FILTER (WHERE action IS DISTINCT FROM 'REJECT') AS nacc,
+    min(t0) AS t0, max(t1) AS t1
+  FROM c GROUP BY p, lo, lop, hi, hip, seq, fl, cp
+), dd AS (
+  SELECT p, lo, lop, hi, hip, seq, fl,
+    max(b) AS b, max(pk) AS pk, bit_or(f) AS f, bit_or(fa) AS fa,
+    sum(n) AS n, sum(nrej) AS nrej, sum(nacc) AS nacc, min(t0) AS t0, max(t1) AS t1,
+    list_sort(list(cp)) AS cps, list_sort(coalesce(list(att) FILTER (WHERE att IS NOT NULL), [])) AS atts
+  FROM dcp GROUP BY p, lo, lop, hi, hip, seq, fl
+), cv AS (
+  SELECT p, lo, lop, hi, hip, seq,
+    ${DIR_COLS.map((x) => `any_value(${x}) FILTER (WHERE fl) AS ${x}_lh, any_value(${x}) FILTER (WHERE NOT fl) AS ${x}_hl`).join(',\n    ')}
+  FROM dd GROUP BY p, lo, lop, hi, hip, seq
+), who AS (
+  SELECT *,
+    CASE
+      WHEN coalesce(f_lh, 0) & 18 = 2 AND coalesce(f_hl, 0) & 18 <> 2 THEN true
+      WHEN coalesce(f_hl, 0) & 18 = 2 AND coalesce(f_lh, 0) & 18 <> 2 THEN false
+      WHEN coalesce(f_hl, 0) & 18 = 18 AND coalesce(f_lh, 0) & 18 <> 18 THEN true
+      WHEN coalesce(f_lh, 0) & 18 = 18 AND coalesce(f_hl, 0) & 18 <> 18 THEN false
+      WHEN n_hl IS NULL THEN true
+      WHEN n_lh IS NULL THEN false
+      WHEN lop <> hip THEN lop > hip
+      ELSE t0_lh <= t0_hl
+    END AS client_is_lo
+  FROM cv
+), dir AS (
+  SELECT p, lo, lop, hi, hip, seq, client_is_lo,
+    least(t0_lh, t0_hl) AS first_seen, greatest(t1_lh, t1_hl) AS last_seen,
+    ${DIR_COLS.map((x) => pick(x, x)).join(',\n    ')}
+  FROM who
+), st AS (
+  SELECT *,
+    coalesce(nrej_fwd, 0) + coalesce(nrej_rev, 0) AS nrej_all,
+    coalesce(nacc_rev, 0) AS acc_rev,
+    coalesce(f_fwd, 0) & 2 = 2 AS syn,
+    coalesce(fa_rev, 0) & 18 = 18 AS synack,
+    (coalesce(f_fwd, 0) | coalesce(f_rev, 0)) & 4 = 4 AS rst,
+    (coalesce(f_fwd, 0) | coalesce(f_rev, 0)) & 1 = 1 AS fin,
+    coalesce(b_fwd, 0) <= $small * coalesce(pk_fwd, 0) AND coalesce(b_rev, 0) <= $small * coalesce(pk_rev, 0) AS small
+  FROM dir
+)
+SELECT
+  substr(md5(concat_ws('|', p, lo, lop, hi, hip, first_seen)), 1, 16) AS conv_id,
+  p, lo, lop, hi, hip, seq,
+  CASE WHEN client_is_lo THEN lo ELSE hi END, CASE WHEN client_is_lo THEN lop ELSE hip END,
+  CASE WHEN client_is_lo THEN hi ELSE lo END, CASE WHEN client_is_lo THEN hip ELSE lop END,
+  client_is_lo,
+  CASE
+    WHEN nrej_all > 0 AND acc_rev = 0 THEN 'rejected'
+    WHEN p <> 6 THEN 'no-tcp'
+    WHEN f_fwd IS NULL AND f_rev IS NULL THEN CASE WHEN n_fwd > 0 AND n_rev > 0 THEN 'established' ELSE 'unknown' END
+    WHEN syn AND synack AND NOT fin AND NOT rst AND small THEN 'half-open'
+    WHEN syn AND synack AND rst AND NOT fin THEN 'reset'
+    WHEN syn AND synack THEN 'completed'
+    WHEN syn AND rst THEN 'reset'
+    WHEN syn AND acc_rev > 0 AND NOT small THEN 'established'
+    WHEN syn THEN 'syn-no-synack'
+    WHEN rst THEN 'reset'
+    WHEN n_fwd > 0 AND n_rev > 0 THEN 'established'
+    ELSE 'unknown'
+  END AS state,
+  first_seen, last_seen,
+  coalesce(b_fwd, 0), coalesce(b_rev, 0), coalesce(pk_fwd, 0), coalesce(pk_rev, 0),
+  f_fwd, f_rev, coalesce(n_fwd, 0), coalesce(n_rev, 0), coalesce(nrej_fwd, 0), coalesce(nrej_rev, 0),
+  CASE WHEN nrej_all = 0 THEN 'ACCEPT'
+       WHEN nrej_all = coalesce(n_fwd, 0) + coalesce(n_rev, 0) THEN 'REJECT' ELSE 'MIXED' END AS action,
+  coalesce(cps_fwd, []), coalesce(cps_rev, []), coalesce(atts_fwd, []), coalesce(atts_rev, []),
+  [], []
+FROM st`;
+
+/** VPN connections behind the TGW attachments each direction crossed. */
+export const setConversationVpns = /* sql */ `
+UPDATE conversations c SET vpn_fwd = x.vf, vpn_rev = x.vr
+FROM (
+  SELECT u.conv_id,
+    list_sort(coalesce(list(DISTINCT ta.resource_id) FILTER (WHERE u.fwd), [])) AS vf,
+    list_sort(coalesce(list(DISTINCT ta.resource_id) FILTER (WHERE NOT u.fwd), [])) AS vr
+  FROM (
+    SELECT conv_id, unnest(attach_fwd) AS a, true AS fwd FROM conversations WHERE len(attach_fwd) > 0
+    UNION ALL
+    SELECT conv_id, unnest(attach_rev), false FROM conversations WHERE len(attach_rev) > 0
+  ) u JOIN tgw_attachments ta ON ta.attachment_id = u.a AND ta.resource_type = 'vpn'
+  GROUP BY u.conv_id
+) x
+WHERE c.conv_id = x.conv_id`;
+
+export const buildRollupFlows = /* sql */ `
+INSERT INTO rollup_flows
+SELECT start_time - start_time % 60, 'vpc_flows', interface_id, NULL, NULL, flow_direction, action,
+  sum(bytes), sum(packets), count(*), 0, 0, 0, 0
+FROM vpc_flows
+WHERE coalesce(log_status, 'OK') = 'OK' AND start_time IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT start_time - start_time % 60, 'tgw_flows', tgw_attachment_id, tgw_attachment_id, tgw_pair_attachment_id, flow_direction, NULL,
+  sum(bytes), sum(packets), count(*),
+  coalesce(sum(packets_lost_no_route), 0), coalesce(sum(packets_lost_blackhole), 0),
+  coalesce(sum(packets_lost_mtu_exceeded), 0), coalesce(sum(packets_lost_ttl_expired), 0)
+FROM tgw_flows
+WHERE coalesce(log_status, 'OK') = 'OK' AND start_time IS NOT NULL
+GROUP BY ALL`;
+
+export const buildRollupLogStatus = /* sql */ `
+INSERT INTO rollup_log_status
+SELECT start_time - start_time % 60, 'vpc_flows', interface_id, log_status, count(*), max(end_time)
+FROM vpc_flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND start_time IS NOT NULL GROUP BY ALL
+UNION ALL
+SELECT start_time - start_time % 60, 'tgw_flows', tgw_attachment_id, log_status, count(*), max(end_time)
+FROM tgw_flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND start_time IS NOT NULL GROUP BY ALL`;
+
+export const buildRollupConversations = /* sql */ `
+INSERT INTO rollup_conversations
+SELECT first_seen - first_seen % 60, state, protocol,
+  CASE WHEN server_port < 32768 THEN server_port END, action,
+  count(*), sum(bytes_fwd + bytes_rev)
+FROM conversations GROUP BY ALL`;
+
+export const clearDerived = [
+  'DELETE FROM conversations',
+  'DELETE FROM rollup_flows',
+  'DELETE FROM rollup_conversations',
+  'DELETE FROM rollup_log_status',
+  'DELETE FROM findings',
+];
