@@ -7,7 +7,13 @@ import { EXIT, type Command } from './command.ts';
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   version: () => import('./commands/version.ts'),
+  ingest: () => import('./commands/ingest.ts'),
+  info: () => import('./commands/info.ts'),
+  query: () => import('./commands/query.ts'),
   serve: () => import('./commands/serve.ts'),
+  note: () => import('./commands/note.ts'),
+  redact: () => import('./commands/redact.ts'),
+  report: () => import('./commands/report.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {

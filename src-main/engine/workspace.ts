@@ -6,6 +6,8 @@
  * Ingest jobs run one at a time in a FIFO queue (DuckDB writes to one file; two imports in parallel
  * would only contend for the same lock). `ingest.start` returns at once with a job id; a queued job
  * can be cancelled before it starts. Switching or closing the case cancels every job first.
+ * A job that imported records then runs the analysis (conversations, rollups, findings) as its
+ * last step and emits `analysis.done`, so the views are current without the user asking.
  */
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +18,7 @@ import { AppError, toErrorValue } from '../shared/result.ts';
 import type { Db } from './db/index.ts';
 import { CaseSession } from './case/session.ts';
 import { ingestPaths } from './ingest/service.ts';
+import { runAnalysis } from './analysis/run.ts';
 import { caseSummary } from './ingest/summary.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -88,7 +91,7 @@ export class Workspace {
   }
 
   requireSession(): CaseSession {
-    if (!this.session || this.session.db.isClosed) {
+    if (!this.session || this.session.isClosed) {
       throw new AppError('no-case', 'No investigation is open. Open a .tscope file or import logs first.');
     }
     return this.session;
@@ -108,23 +111,40 @@ export class Workspace {
 
   async summary(): Promise<CaseSummary | null> {
     const s = this.session;
-    if (!s || s.db.isClosed) return null;
-    const summary = await caseSummary(s.db, s.path);
-    return { ...summary, readOnly: s.readOnly };
+    if (!s || s.isClosed) return null;
+    const summary = await caseSummary(s.db, s.path ?? '');
+    // An untitled case has no file yet: path '' and the session's display name.
+    return { ...summary, path: s.path ?? '', name: s.name, readOnly: s.readOnly, dirty: s.dirty };
   }
 
   /** Emits `case.changed` with the current summary (after open, ingest, close, save, analysis). */
   async notifyChanged(): Promise<CaseSummary | null> {
+    if (this.changeTimer) {
+      clearTimeout(this.changeTimer);
+      this.changeTimer = null;
+    }
     const summary = await this.summary();
     this.emit('case.changed', summary);
     return summary;
+  }
+
+  private changeTimer: NodeJS.Timeout | null = null;
+
+  /** Coalesces bursts of session changes (a note typed quickly) into one `case.changed`. */
+  private changedSoon(): void {
+    if (this.changeTimer) return;
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = null;
+      if (!this.shuttingDown) void this.notifyChanged().catch((e) => this.log(`case summary failed: ${toErrorValue(e).message}`));
+    }, 150);
+    this.changeTimer.unref?.();
   }
 
   async open(path: string, opts: { readOnly?: boolean } = {}): Promise<CaseSummary> {
     const target = resolve(path);
     if (!existsSync(target)) throw new AppError('not-found', `${target} does not exist. Check the path and try again.`);
     return this.switchTo(async () => {
-      if (this.session && !this.session.db.isClosed && this.session.path === target && !!opts.readOnly === this.session.readOnly) return this.session;
+      if (this.session && !this.session.isClosed && this.session.path === target && !!opts.readOnly === this.session.readOnly) return this.session;
       return CaseSession.open(target, { readOnly: opts.readOnly });
     });
   }
@@ -164,6 +184,10 @@ export class Workspace {
       if (opened === this.session) return;
       const old = this.session;
       this.session = opened;
+      // Saves, renames and dirty changes (notes, reviews, autosave) reach every client.
+      opened.onChange = (changed) => {
+        if (changed === this.session) this.changedSoon();
+      };
       if (old) await old.close().catch((e) => this.log(`closing ${old.path} failed: ${toErrorValue(e).message}`));
     });
     const summary = await this.notifyChanged();
@@ -191,10 +215,10 @@ export class Workspace {
       const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
       throw new AppError('not-found', `${missing[0]}${more} does not exist. Check the path and try again.`);
     }
-    if (!this.session || this.session.db.isClosed) await this.create();
+    if (!this.session || this.session.isClosed) await this.create();
     const session = this.requireSession();
     if (session.readOnly) {
-      throw new AppError('read-only', `${session.path} is open read-only. Save it under a new name (Save As) or start a new investigation to import more logs.`);
+      throw new AppError('read-only', `${session.name} is open read-only. Save it under a new name (Save As) or start a new investigation to import more logs.`);
     }
     const job: Job = {
       id: randomUUID(),
@@ -232,7 +256,7 @@ export class Workspace {
     let summary: IngestSummary;
     try {
       if (signal.aborted) throw new AppError('cancelled', 'The import was cancelled before it started.');
-      if (session !== this.session || session.db.isClosed) throw new AppError('cancelled', 'The investigation was closed before the import started.');
+      if (session !== this.session || session.isClosed) throw new AppError('cancelled', 'The investigation was closed before the import started.');
       job.state = 'running';
       let last = 0;
       let lastKey = '';
@@ -249,6 +273,7 @@ export class Workspace {
         },
       });
       summary = { ...result, jobId: job.id };
+      if (summary.records > 0 || summary.files.some((f) => f.outcome === 'imported')) session.markDirty();
     } catch (e) {
       const err = toErrorValue(e);
       const cancelled = signal.aborted || err.code === 'cancelled';
@@ -270,7 +295,18 @@ export class Workspace {
       setTimeout(() => this.jobs.delete(job.id), 60_000).unref?.();
     }
     this.emit('ingest.done', summary);
-    if (session === this.session && !session.db.isClosed) {
+    // New records change conversations, rollups and findings: analyse before the next job runs,
+    // so the timeline and findings are current without the user asking.
+    if (!summary.cancelled && summary.records > 0 && !signal.aborted && session === this.session && !session.isClosed) {
+      try {
+        const analysed = await runAnalysis(session.db, { signal });
+        this.emit('analysis.done', { findings: analysed.findings.length, elapsedMs: Math.round(analysed.elapsedMs) });
+      } catch (e) {
+        const err = toErrorValue(e);
+        if (err.code !== 'cancelled') this.log(`analysis after import ${job.id} failed: ${e instanceof Error ? e.stack : String(e)}`);
+      }
+    }
+    if (session === this.session && !session.isClosed) {
       await this.notifyChanged().catch((e) => this.log(`summary after import failed: ${toErrorValue(e).message}`));
     }
   }
@@ -289,9 +325,11 @@ export class Workspace {
   async shutdown(): Promise<void> {
     if (this.shuttingDown) return;
     for (const job of this.jobs.values()) if (job.state !== 'done') job.controller.abort();
+    this.session?.interruptSql();
     this.session?.db.interruptAll();
     await this.switching.catch(() => undefined);
     this.shuttingDown = true;
+    if (this.changeTimer) clearTimeout(this.changeTimer);
     await this.queue;
     const s = this.session;
     this.session = null;

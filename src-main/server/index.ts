@@ -179,6 +179,13 @@ export async function startServer(opts: ServeOptions): Promise<ServeHandle> {
       return;
     }
     const file = resolveAsset(rendererDir, url.pathname);
+    if (!file && url.pathname === '/favicon.ico') {
+      // Browsers ask for it on their own; without an icon in the build, answer "nothing" rather
+      // than a 404 that shows up as a console error.
+      res.writeHead(204, BASE_HEADERS);
+      res.end();
+      return;
+    }
     if (!file) {
       sendText(res, 404, 'Not found.');
       return;

@@ -119,6 +119,9 @@ export const contract = {
 
   'sql.run': request(z.object({ sql: z.string().min(1).max(100_000), limit: z.number().int().min(1).max(100_000).default(10_000) }).strict()).returns<SqlResult>(),
   'sql.library': request(none).returns<SavedQuery[]>(),
+  'sql.cancel': request(none).returns<{ cancelled: boolean }>(),
+  'sql.saveQuery': request(z.object({ name: z.string().min(1).max(200), sql: z.string().min(1).max(100_000) }).strict()).returns<SavedQuery>(),
+  'sql.removeQuery': request(z.object({ id: z.string().max(256) }).strict()).returns<null>(),
 
   'notes.list': request(none).returns<Annotation[]>(),
   'notes.add': request(

@@ -53,6 +53,8 @@ export interface CaseSummary {
   name: string;
   formatVersion: number;
   readOnly: boolean;
+  /** Changes not yet saved into the file (set by the workspace from the open CaseSession). */
+  dirty?: boolean;
   sources: SourceInfo[];
   counts: RecordCounts;
   timeMin: Iso | null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IngestProgress, IngestSummary } from '../../src-main/shared/domain.ts';
-import { SourcesState, applyProgress, jobFraction, parsePathList, type Job } from '../../src-renderer/features/sources/sources.svelte.ts';
+import { SourcesState, applyProgress, applySummary, fileFraction, jobFraction, newJob, parsePathList } from '../../src-renderer/features/sources/sources.svelte.ts';
 import { Workbench } from '../../src-renderer/lib/state/workbench.svelte.ts';
 import { fakeApi, summary } from './ui-data-fakes.ts';
 
@@ -15,15 +15,38 @@ describe('sources: path list', () => {
 });
 
 describe('sources: progress folding', () => {
-  const empty: Job = { jobId: 'j1', paths: [], fileCount: 0, files: [], summary: null, cancelling: false };
-  it('tracks each file and completes earlier files when the next one starts', () => {
-    let j = applyProgress(empty, progress({ bytesDone: 50, etaSeconds: 4 }));
+  // Events carry job-wide running totals, like the engine's ingest service sends them.
+  it('derives each file\'s records from the totals between file starts', () => {
+    let j = newJob('j1', []);
+    j = applyProgress(j, progress({ fileIndex: 0, file: '/d/a.log', bytesDone: 0, bytesTotal: 300, records: 0, phase: 'scanning' }));
+    j = applyProgress(j, progress({ fileIndex: 0, file: '/d/a.log', bytesDone: 50, bytesTotal: 300, records: 0, phase: 'writing', etaSeconds: 4 }));
     expect(j.files).toHaveLength(1);
-    expect(jobFraction(j)).toBeCloseTo(0.25);
-    j = applyProgress(j, progress({ file: '/data/b.log', fileIndex: 1, bytesDone: 10 }));
-    expect(j.files.map((f) => f.phase)).toEqual(['done', 'reading']);
-    expect(j.files[0]!.bytesDone).toBe(100);
-    expect(jobFraction(j)).toBeCloseTo(0.55);
+    expect(j.files[0]!.records).toBeNull();
+    expect(fileFraction(j.files[0]!)).toBeGreaterThan(0.5);
+    expect(jobFraction(j)).toBeCloseTo(50 / 300);
+    expect(j.etaSeconds).toBe(4);
+    j = applyProgress(j, progress({ fileIndex: 1, file: '/d/b.log', bytesDone: 100, bytesTotal: 300, records: 40, quarantined: 2, phase: 'scanning' }));
+    expect(j.files.map((f) => f.phase)).toEqual(['done', 'scanning']);
+    expect(j.files[0]).toMatchObject({ bytes: 100, records: 40, quarantined: 2 });
+    // The closing event (no file, index = count) finishes the last file without adding a row.
+    j = applyProgress(j, progress({ fileIndex: 2, fileCount: 2, file: '', bytesDone: 300, bytesTotal: 300, records: 70, quarantined: 2, phase: 'done' }));
+    expect(j.files).toHaveLength(2);
+    expect(j.files[1]).toMatchObject({ phase: 'done', records: 30, quarantined: 0 });
+    expect(jobFraction(j)).toBe(1);
+  });
+
+  it('takes outcomes and exact numbers from the summary', () => {
+    let j = applyProgress(newJob('j1', []), progress({ fileIndex: 0, file: '/d/a.log', phase: 'reading' }));
+    j = applyProgress(j, progress({ fileIndex: 1, file: '/d/b.log', phase: 'reading' }));
+    j = applySummary(j, {
+      jobId: 'j1', cancelled: false, byKind: {}, records: 5, quarantined: 1, duplicates: 1, timeMin: null, timeMax: null,
+      files: [
+        { path: '/d/a.log', kind: 'vpc_flows', outcome: 'imported', records: 5, quarantined: 1 },
+        { path: '/d/b.log', kind: 'vpc_flows', outcome: 'duplicate', records: 0, quarantined: 0, message: 'same content as /d/a.log' },
+      ],
+    });
+    expect(j.files.map((f) => [f.outcome, f.records])).toEqual([['imported', 5], ['duplicate', 0]]);
+    expect(j.files[1]!.message).toMatch(/same content/);
   });
 });
 
@@ -43,8 +66,9 @@ describe('SourcesState', () => {
     expect(api.calls[1]![1]).toEqual({ paths: ['/srv/demo', '/srv/more.log'] });
     expect(s.pathText).toBe('');
     expect(s.running).toHaveLength(1);
-    api.emit('ingest.progress', progress({ bytesDone: 100, phase: 'done', fileCount: 1 }));
-    expect(s.jobs[0]!.files[0]!.bytesDone).toBe(100);
+    api.emit('ingest.progress', progress({ bytesDone: 100, phase: 'writing', fileCount: 1, records: 7 }));
+    expect(s.jobs[0]!.records).toBe(7);
+    expect(s.jobs[0]!.files[0]!.phase).toBe('writing');
     const done: IngestSummary = { jobId: 'j1', cancelled: false, files: [], byKind: {}, records: 10, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null };
     api.emit('ingest.done', done);
     await new Promise((r) => setTimeout(r, 0));

@@ -45,13 +45,23 @@ export class Conn {
     return reader.getRowObjectsJS();
   }
 
-  /** Column names and rows as arrays, for grids (SQL console). */
-  async table(sql: string, params?: Params): Promise<{ columns: string[]; types: string[]; rows: unknown[][] }> {
-    const reader = params === undefined ? await this.c.runAndReadAll(sql) : await this.c.runAndReadAll(sql, params);
+  /**
+   * Column names and rows as arrays, for grids (SQL console). With `maxRows`, the result is
+   * streamed and at most that many rows are read; `done` says whether more were left.
+   */
+  async table(sql: string, params?: Params, maxRows?: number): Promise<{ columns: string[]; types: string[]; rows: unknown[][]; done: boolean }> {
+    const reader =
+      maxRows !== undefined
+        ? await this.c.streamAndReadUntil(sql, maxRows, params)
+        : params === undefined
+          ? await this.c.runAndReadAll(sql)
+          : await this.c.runAndReadAll(sql, params);
     const columns = reader.columnNames();
     const types = reader.columnTypes().map((t) => t.toString());
-    const rows = reader.getRowObjectsJS().map((r) => columns.map((c) => toPlainRow({ v: r[c] }).v));
-    return { columns, types, rows };
+    let rows = reader.getRowsJS();
+    const done = reader.done && (maxRows === undefined || rows.length <= maxRows);
+    if (maxRows !== undefined && rows.length > maxRows) rows = rows.slice(0, maxRows);
+    return { columns, types, rows: rows.map((r) => r.map((v) => toPlainRow({ v }).v)), done };
   }
 
   async one<T = Row>(sql: string, params?: Params): Promise<T | undefined> {

@@ -29,10 +29,16 @@ export interface Detection {
 export interface LoadContext {
   conn: Conn;
   sourceId: number;
-  /** A local, readable, decompressed file holding the content. */
+  /**
+   * A local file DuckDB's readers open with compression='auto': its name ends in .gz exactly
+   * when the content is gzip (the service links it under such a name when the original name
+   * says otherwise), and a truncated .gz has already been cut back to its last complete line.
+   */
   localPath: string;
   displayPath: string;
   detection: Detection;
+  /** What detection saw (decompressed head), e.g. to pick the line ending. */
+  sample: Sample;
   options: IngestOptions;
   signal: AbortSignal;
   /** Report progress within this file (bytes of decompressed content processed). */
@@ -40,6 +46,10 @@ export interface LoadContext {
 }
 
 export interface LoadResult {
+  /** Set when loading settled a different kind than detection (e.g. --format names TGW fields). */
+  kind?: SourceKind;
+  /** Set when loading settled a more precise format name than detection. */
+  format?: string;
   linesRead: number;
   records: number;
   headerLines: number;

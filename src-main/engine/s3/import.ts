@@ -113,6 +113,11 @@ export async function importFromS3(db: Db, req: S3ImportRequest, hooks: S3Hooks 
   // Downloads run in parallel; ingest takes finished files one at a time, in the order they land.
   const ready: { obj: PlannedObject; path: string; etag: string }[] = [];
   let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
   let downloadsOver = false;
   const ingestSummaries: IngestSummary[] = [];
 
@@ -156,7 +161,7 @@ export async function importFromS3(db: Db, req: S3ImportRequest, hooks: S3Hooks 
         summary.fetched++;
         summary.bytes += got.bytes;
         ready.push({ obj, path: dest, etag: got.etag });
-        wake?.();
+        notify();
       } catch (e) {
         if (signal?.aborted) return;
         summary.failed.push({ uri: obj.uri, reason: (e as Error).message });
@@ -169,7 +174,7 @@ export async function importFromS3(db: Db, req: S3ImportRequest, hooks: S3Hooks 
     await Promise.all(Array.from({ length: Math.min(req.concurrency ?? 8, todo.length) }, worker));
   } finally {
     downloadsOver = true;
-    wake?.();
+    notify();
     await ingestLoop.catch((e) => {
       if (!signal?.aborted) throw e;
     });

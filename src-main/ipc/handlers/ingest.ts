@@ -12,7 +12,7 @@ export const ingestHandlers: Handlers<'ingest.start' | 'ingest.cancel' | 'quaran
   async 'quarantine.list'({ sourceId, offset, limit }, { ws }) {
     const db = ws.requireDb();
     const where = sourceId === undefined ? '' : 'WHERE source_id = $sourceId';
-    const params = sourceId === undefined ? {} : { sourceId };
+    const params: Record<string, number> = sourceId === undefined ? {} : { sourceId };
     const total = await db.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM quarantine ${where}`, params);
     const rows = await db.all<QuarantineRow>(
       `SELECT source_id AS "sourceId", file, line, raw, reason FROM quarantine ${where}

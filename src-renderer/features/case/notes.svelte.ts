@@ -80,6 +80,10 @@ export function describeTarget(t: AnnotationTarget): string {
 }
 
 export class NotesState {
+  // Declared first: the $derived fields below read them (lazily).
+  private api: ApiPort = realApi;
+  private wb: Workbench = workbench;
+
   items = $state.raw<Annotation[]>([]);
   loading = $state(false);
   error = $state<string | null>(null);
@@ -107,10 +111,9 @@ export class NotesState {
     (this.tagFilter ? this.items.filter((n) => n.tags.includes(this.tagFilter!)) : this.items).toSorted((a, b) => toMs(a.at) - toMs(b.at)),
   );
 
-  constructor(
-    private api: ApiPort = realApi,
-    private wb: Workbench = workbench,
-  ) {}
+  constructor(api: ApiPort = realApi, wb: Workbench = workbench) {
+    this.api = api;
+    this.wb = wb;}
 
   async load(): Promise<void> {
     if (!this.wb.caseSummary) {
@@ -173,7 +176,9 @@ export class NotesState {
   }
 
   openExport(which: 'shared' | 'report'): void {
-    const base = this.wb.caseSummary?.path.replace(/\.tscope$/i, '') ?? 'case';
+    const c = this.wb.caseSummary;
+    // An untitled case has no path yet: name the file after the case, next to where serve runs.
+    const base = c?.path ? c.path.replace(/\.tscope$/i, '') : (c?.name ?? 'case').replace(/[^\w.-]+/g, '-');
     this.exportDialog = which;
     this.exportError = null;
     this.exportedPath = null;

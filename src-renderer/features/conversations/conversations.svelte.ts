@@ -113,6 +113,10 @@ export function groupRecords(records: RawRecord[]): { capturePoint: string; dire
 }
 
 export class ConversationsState {
+  // Declared first: the $derived fields below read them (lazily).
+  private api: ApiPort = realApi;
+  private wb: Workbench = workbench;
+
   draft = $state<FilterDraft>(draftFromFilter({}));
   problems = $state<Partial<Record<keyof FilterDraft, string>>>({});
   sort = $state<Sort | null>({ column: 'firstSeen', dir: 'asc' });
@@ -127,6 +131,10 @@ export class ConversationsState {
   /** Bumped when the table should scroll back to the top (new filter or sort). */
   scrollResets = $state(0);
 
+  /** Capture points and paths seen in loaded rows, offered as filter suggestions. */
+  seenCapturePoints = $state<string[]>([]);
+  seenPaths = $state<string[]>([]);
+
   selectedId = $state<string | null>(null);
   detail = $state<ConversationDetail | null>(null);
   detailLoading = $state(false);
@@ -135,7 +143,9 @@ export class ConversationsState {
   followingPlayhead = $derived(this.wb.replayAt !== null && (this.wb.playing || this.pinToPlayhead));
   scope = $derived(timeScope(this.wb.window, this.wb.replayAt, this.followingPlayhead));
   /** Everything that defines the query; a change reloads the table. */
-  queryKey = $derived(JSON.stringify([this.wb.filter, this.scope, this.sort]));
+  queryKey = $derived(
+    JSON.stringify([this.wb.caseSummary?.path ?? null, this.wb.caseSummary?.analyzedAt ?? null, this.wb.caseSummary?.sources.length ?? 0, this.wb.filter, this.scope, this.sort]),
+  );
 
   private cache: PageCache<ConversationRow>;
   private range = { start: 0, end: 60 };
@@ -145,10 +155,9 @@ export class ConversationsState {
   private throttle: ReturnType<typeof setTimeout> | null = null;
   private lastReload = 0;
 
-  constructor(
-    private api: ApiPort = realApi,
-    private wb: Workbench = workbench,
-  ) {
+  constructor(api: ApiPort = realApi, wb: Workbench = workbench) {
+    this.api = api;
+    this.wb = wb;
     this.cache = this.newCache();
   }
 
@@ -218,6 +227,20 @@ export class ConversationsState {
     this.error = next.error ? next.error.message : null;
     if (newShape) this.scrollResets++;
     this.version++;
+    this.remember(next, start, end);
+  }
+
+  private remember(cache: PageCache<ConversationRow>, start: number, end: number): void {
+    const cps = new Set(this.seenCapturePoints);
+    const paths = new Set(this.seenPaths);
+    for (let i = start; i < end; i++) {
+      const r = cache.get(i);
+      if (!r) continue;
+      for (const c of r.capturePoints) if (cps.size < 200) cps.add(c);
+      for (const p of r.paths) if (paths.size < 200) paths.add(p);
+    }
+    if (cps.size !== this.seenCapturePoints.length) this.seenCapturePoints = [...cps].sort();
+    if (paths.size !== this.seenPaths.length) this.seenPaths = [...paths].sort();
   }
 
   dispose(): void {

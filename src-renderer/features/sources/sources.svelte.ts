@@ -2,20 +2,27 @@
  * Sources: importing files/folders (dropped, picked or typed as server-side paths), live per-file
  * progress of running ingest jobs, and the quarantined lines of a source.
  */
-import type { IngestProgress, IngestSummary, QuarantineRow, SourceInfo } from '../../../src-main/shared/domain.ts';
-import { isDesktop } from '../../lib/api/index.ts';
+import type { IngestFileResult, IngestProgress, IngestSummary, QuarantineRow, SourceInfo } from '../../../src-main/shared/domain.ts';
 import { errorText, realApi, type ApiPort } from '../../lib/ui/api-port.ts';
 import { workbench, type Workbench } from '../../lib/state/workbench.svelte.ts';
 
+/**
+ * One file of a job. Progress events carry job-wide running totals (bytes, records, quarantined
+ * lines, ETA), so a file's own numbers are the difference between the totals when it started and
+ * when the next file started; they are null while the file is still being read.
+ */
 export interface FileState {
   file: string;
   fileIndex: number;
-  bytesDone: number;
-  bytesTotal: number;
-  records: number;
-  quarantined: number;
-  etaSeconds: number | null;
   phase: IngestProgress['phase'];
+  startBytes: number;
+  startRecords: number;
+  startQuarantined: number;
+  bytes: number | null;
+  records: number | null;
+  quarantined: number | null;
+  outcome: IngestFileResult['outcome'] | null;
+  message: string | null;
 }
 
 export interface Job {
@@ -24,8 +31,17 @@ export interface Job {
   fileCount: number;
   /** One entry per file seen in progress events, in file order. */
   files: FileState[];
+  bytesDone: number;
+  bytesTotal: number;
+  records: number;
+  quarantined: number;
+  etaSeconds: number | null;
   summary: IngestSummary | null;
   cancelling: boolean;
+}
+
+export function newJob(jobId: string, paths: string[]): Job {
+  return { jobId, paths, fileCount: 0, files: [], bytesDone: 0, bytesTotal: 0, records: 0, quarantined: 0, etaSeconds: null, summary: null, cancelling: false };
 }
 
 export interface QuarantineView {
@@ -47,54 +63,68 @@ export function parsePathList(text: string): string[] {
     .filter(Boolean);
 }
 
-/** Folds one progress event into a job: the event's file is updated, earlier files are complete. */
+function finish(f: FileState, p: { bytesDone: number; records: number; quarantined: number }): FileState {
+  return { ...f, phase: 'done', bytes: p.bytesDone - f.startBytes, records: p.records - f.startRecords, quarantined: p.quarantined - f.startQuarantined };
+}
+
+/** Folds one progress event into a job: job totals move, the event's file advances, earlier files are complete. */
 export function applyProgress(job: Job, p: IngestProgress): Job {
-  const files = job.files.map((f) =>
-    f.fileIndex < p.fileIndex && f.phase !== 'done' ? { ...f, phase: 'done' as const, bytesDone: f.bytesTotal, etaSeconds: 0 } : f,
-  );
-  const entry: FileState = {
-    file: p.file,
-    fileIndex: p.fileIndex,
+  const files = job.files.map((f) => (f.fileIndex < p.fileIndex && f.phase !== 'done' ? finish(f, p) : f));
+  // The final event (phase done, no file) only closes the files before it.
+  if (p.file && p.fileIndex < p.fileCount) {
+    const i = files.findIndex((f) => f.fileIndex === p.fileIndex);
+    if (i >= 0) files[i] = { ...files[i]!, phase: p.phase };
+    else {
+      files.push({
+        file: p.file, fileIndex: p.fileIndex, phase: p.phase, startBytes: p.bytesDone, startRecords: p.records, startQuarantined: p.quarantined,
+        bytes: null, records: null, quarantined: null, outcome: null, message: null,
+      });
+      files.sort((a, b) => a.fileIndex - b.fileIndex);
+    }
+  }
+  return {
+    ...job,
+    fileCount: Math.max(job.fileCount, p.fileCount),
+    files,
     bytesDone: p.bytesDone,
     bytesTotal: p.bytesTotal,
     records: p.records,
     quarantined: p.quarantined,
     etaSeconds: p.etaSeconds,
-    phase: p.phase,
   };
-  const i = files.findIndex((f) => f.fileIndex === p.fileIndex);
-  if (i >= 0) files[i] = entry;
-  else {
-    files.push(entry);
-    files.sort((a, b) => a.fileIndex - b.fileIndex);
-  }
-  return { ...job, fileCount: Math.max(job.fileCount, p.fileCount), files };
 }
 
-/** Job-level share done, counting finished files fully and the current one by bytes. */
+/** The summary's per-file results (in input order) settle every file's numbers and outcome. */
+export function applySummary(job: Job, s: IngestSummary): Job {
+  const files = job.files.map((f) => {
+    const r = s.files[f.fileIndex];
+    if (!r) return s.cancelled ? f : { ...f, phase: 'done' as const };
+    return { ...f, phase: 'done' as const, records: r.records, quarantined: r.quarantined, outcome: r.outcome, message: r.message ?? null };
+  });
+  return { ...job, files, summary: s, cancelling: false, records: s.records, quarantined: s.quarantined, etaSeconds: 0, fileCount: Math.max(job.fileCount, s.files.length) };
+}
+
+/** A rough share done for the file being read: the engine reports phases, not bytes, within a file. */
+export function fileFraction(f: FileState): number {
+  if (f.phase === 'done' || f.outcome) return 1;
+  return { scanning: 0.1, reading: 0.4, writing: 0.75, analyzing: 0.9, done: 1 }[f.phase];
+}
+
+/** Job-level share done: by bytes when the engine knows the total, else by files. */
 export function jobFraction(job: Job): number {
   if (job.summary) return 1;
+  if (job.bytesTotal > 0) return Math.min(1, job.bytesDone / job.bytesTotal);
   if (!job.fileCount) return 0;
   let done = 0;
-  for (const f of job.files) done += f.phase === 'done' ? 1 : f.bytesTotal > 0 ? Math.min(1, f.bytesDone / f.bytesTotal) : 0;
+  for (const f of job.files) done += fileFraction(f);
   return Math.min(1, done / job.fileCount);
 }
 
-/** Electron's preload may expose the real path of a dropped File; a browser never does. */
-interface PathBridge {
-  pathForFile?: (file: File) => string;
-}
-export function droppedPath(file: File): string | null {
-  if (!isDesktop()) return null;
-  try {
-    const p = (window.api as unknown as PathBridge).pathForFile?.(file);
-    return p || null;
-  } catch {
-    return null;
-  }
-}
-
 export class SourcesState {
+  // Declared first: the $derived fields below read them (lazily).
+  private api: ApiPort = realApi;
+  private wb: Workbench = workbench;
+
   jobs = $state<Job[]>([]);
   /** Server-side path(s) typed or pasted by the user. */
   pathText = $state('');
@@ -109,10 +139,9 @@ export class SourcesState {
   sources = $derived<SourceInfo[]>(this.wb.caseSummary?.sources ?? []);
   unattributed = $derived<string[]>(this.wb.caseSummary?.unattributedSeries ?? []);
 
-  constructor(
-    private api: ApiPort = realApi,
-    private wb: Workbench = workbench,
-  ) {}
+  constructor(api: ApiPort = realApi, wb: Workbench = workbench) {
+    this.api = api;
+    this.wb = wb;}
 
   /** Subscribe to ingest events; returns the unsubscribe function (call from a component's $effect). */
   attach(): () => void {
@@ -127,11 +156,7 @@ export class SourcesState {
 
   async onDone(s: IngestSummary): Promise<void> {
     if (!this.jobs.some((j) => j.jobId === s.jobId)) this.addJob(s.jobId, []);
-    this.jobs = this.jobs.map((j) =>
-      j.jobId === s.jobId
-        ? { ...j, summary: s, cancelling: false, files: j.files.map((f) => (f.phase === 'done' || s.cancelled ? f : { ...f, phase: 'done', bytesDone: f.bytesTotal, etaSeconds: 0 })) }
-        : j,
-    );
+    this.jobs = this.jobs.map((j) => (j.jobId === s.jobId ? applySummary(j, s) : j));
     const failed = s.files.filter((f) => f.outcome === 'failed');
     if (s.cancelled) this.wb.notify('Import cancelled; files read before the cancel were kept.');
     else if (failed.length) this.wb.notify(`${failed.length} file(s) could not be imported: ${failed[0]!.message ?? failed[0]!.path}`, 'error');
@@ -140,7 +165,7 @@ export class SourcesState {
   }
 
   private addJob(jobId: string, paths: string[]): Job {
-    const job: Job = { jobId, paths, fileCount: 0, files: [], summary: null, cancelling: false };
+    const job = newJob(jobId, paths);
     this.jobs = [job, ...this.jobs].slice(0, 20);
     return job;
   }
@@ -164,7 +189,11 @@ export class SourcesState {
     this.error = null;
     this.starting = true;
     try {
-      if (!this.wb.caseSummary) this.wb.openCase(await this.api.call('case.new', {}));
+      const current = this.wb.caseSummary;
+      if (!current || current.readOnly) {
+        await this.newCase();
+        if (current?.readOnly) this.wb.notify(`${current.name} is read-only, so the import goes into a new investigation.`);
+      }
       const format = this.formatText.trim();
       const { jobId } = await this.api.call('ingest.start', format ? { paths: list, format } : { paths: list });
       if (this.jobs.some((j) => j.jobId === jobId)) this.jobs = this.jobs.map((j) => (j.jobId === jobId ? { ...j, paths: list } : j));
@@ -176,21 +205,37 @@ export class SourcesState {
     }
   }
 
+  /** Start an empty, untitled investigation (saved later with Save as). */
+  async newCase(): Promise<void> {
+    this.wb.openCase(await this.api.call('case.new', {}));
+  }
+
+  async newCaseClicked(): Promise<void> {
+    this.error = null;
+    try {
+      await this.newCase();
+    } catch (e) {
+      this.error = errorText(e);
+    }
+  }
+
   async startFromText(): Promise<void> {
     await this.start(parsePathList(this.pathText));
     if (!this.error) this.pathText = '';
   }
 
-  /** Files dropped on the window: real paths in Electron, a hint in the browser. */
-  async drop(files: File[]): Promise<void> {
+  /**
+   * Files dropped on the window. In the desktop app main.ts's window-level handler (installFileDrop)
+   * already started the import and its progress arrives as events; a browser never reveals where a
+   * dropped file lives, so there the analyst is asked for the server-side path instead.
+   */
+  drop(files: File[], desktop: boolean): void {
     this.dragging = false;
-    const paths = files.map(droppedPath).filter((p): p is string => !!p);
-    if (paths.length) return this.start(paths);
-    if (files.length) {
-      this.error =
-        'The browser does not reveal where dropped files live. Type or paste their path on the machine running `tunnelscope serve` below' +
-        ` (dropped: ${files.slice(0, 3).map((f) => f.name).join(', ')}${files.length > 3 ? ', …' : ''}).`;
-    }
+    if (desktop || !files.length) return;
+    this.error =
+      'The browser does not reveal where dropped files live. Type or paste their path on the machine running `tunnelscope serve` below' +
+      ` (dropped: ${files.slice(0, 3).map((f) => f.name).join(', ')}${files.length > 3 ? ', …' : ''}).`;
+    if (!this.pathText.trim()) this.pathText = files.map((f) => f.name).join('\n');
   }
 
   async cancel(jobId: string): Promise<void> {

@@ -25,6 +25,7 @@ export class SqlState {
   libraryError = $state<string | null>(null);
   loadedQueryId = $state<string | null>(null);
   copied = $state<string | null>(null);
+  saveName = $state('');
 
   constructor(private api: ApiPort = realApi) {}
 
@@ -55,6 +56,39 @@ export class SqlState {
       this.error = errorText(e);
     } finally {
       this.running = false;
+    }
+  }
+
+  /** Interrupt the running query (the engine answers the run with a "cancelled" error). */
+  async cancel(): Promise<void> {
+    if (!this.running) return;
+    try {
+      await this.api.call('sql.cancel');
+    } catch (e) {
+      this.error = errorText(e);
+    }
+  }
+
+  /** Save the editor text into the case's library under `name`. */
+  async save(name: string): Promise<void> {
+    const sql = this.text.trim();
+    if (!name.trim() || !sql) return;
+    try {
+      const saved = await this.api.call('sql.saveQuery', { name: name.trim(), sql });
+      this.library = [...this.library.filter((q) => q.id !== saved.id), saved];
+      this.loadedQueryId = saved.id;
+    } catch (e) {
+      this.error = errorText(e);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.api.call('sql.removeQuery', { id });
+      this.library = this.library.filter((q) => q.id !== id);
+      if (this.loadedQueryId === id) this.loadedQueryId = null;
+    } catch (e) {
+      this.error = errorText(e);
     }
   }
 

@@ -2,7 +2,7 @@
  * The only code in the renderer that talks to main. Electron exposes `window.api` from the preload;
  * in browser mode (`tunnelscope serve`) the same contract goes over HTTP:
  *   POST /api/<channel>   body = JSON args, answer = Result JSON
- *   GET  /events          Server-Sent Events, `event: <name>` / `data: <json>`
+ *   GET  /events          Server-Sent Events: unnamed messages whose data is {"event","payload"}
  * The session token arrives once in the page URL (?token=…); the server turns it into an HttpOnly
  * cookie, and this client also sends it as a header.
  */
@@ -12,6 +12,8 @@ import type { AppErrorValue, Result } from '../../../src-main/shared/result.ts';
 export interface Bridge {
   invoke(channel: string, args: unknown): Promise<Result<unknown>>;
   on(event: string, listener: (payload: unknown) => void): () => void;
+  /** Electron only: the file-system path of a dropped File (webUtils.getPathForFile). */
+  pathForFile?(file: File): string;
 }
 
 declare global {
@@ -96,4 +98,49 @@ export function on<E extends EventName>(event: E, listener: (payload: Events[E])
 /** Electron or browser: used to show/hide features that need native dialogs. */
 export function isDesktop(): boolean {
   return typeof window !== 'undefined' && !!window.api;
+}
+
+/**
+ * Paths of files/folders dropped on the window. Only the desktop app can see them; a browser
+ * never reveals where a dropped file lives, so this returns [] there.
+ */
+export function droppedPaths(data: DataTransfer | null): string[] {
+  const api = typeof window !== 'undefined' ? window.api : undefined;
+  if (!data || !api?.pathForFile) return [];
+  const out: string[] = [];
+  for (const file of Array.from(data.files)) {
+    const p = api.pathForFile(file);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Accepts files and folders dropped anywhere on the window: one .tscope opens it, anything else
+ * is imported into the open investigation (or a new one). Returns the uninstall function.
+ * `onError` receives the engine's sentence when the request fails.
+ */
+export function installFileDrop(onError: (message: string) => void = () => undefined): () => void {
+  const over = (e: DragEvent) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = isDesktop() ? 'copy' : 'none';
+  };
+  const drop = (e: DragEvent) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    const paths = droppedPaths(e.dataTransfer);
+    if (!paths.length) return;
+    const single = paths.length === 1 ? paths[0]! : null;
+    const request = single && single.toLowerCase().endsWith('.tscope') ? tryCall('case.open', { path: single }) : tryCall('ingest.start', { paths });
+    void request.then((r) => {
+      if (!r.ok) onError(r.error.message);
+    });
+  };
+  window.addEventListener('dragover', over);
+  window.addEventListener('drop', drop);
+  return () => {
+    window.removeEventListener('dragover', over);
+    window.removeEventListener('drop', drop);
+  };
 }

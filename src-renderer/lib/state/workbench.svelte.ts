@@ -268,49 +268,74 @@ export class Workbench {
   }
 
   /**
-   * Save the view state whenever it changes, debounced (and at most `maxWaitMs` late while the
-   * replay is moving the playhead every frame). Returns a stop function.
+   * Save the view state whenever it changes (debounced, see ViewSaver). Returns a stop function
+   * that flushes a pending save.
    */
   autoSave(save: (v: ViewState) => Promise<unknown>, delayMs = 800, maxWaitMs = 5000): () => void {
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let firstPending = 0;
-    let last = '';
-    let pending: ViewState | null = null;
-    const flush = () => {
-      timer = null;
-      firstPending = 0;
-      if (!pending) return;
-      const v = pending;
-      pending = null;
-      const json = JSON.stringify(v);
-      if (json === last) return;
-      last = json;
-      save(v).catch(() => {
-        last = ''; // try again on the next change
-      });
-    };
+    const saver = new ViewSaver(save, delayMs, maxWaitMs);
     const stop = $effect.root(() => {
       $effect(() => {
         const v = this.toViewState();
-        if (!this.caseSummary || this.caseSummary.readOnly) return;
-        const json = JSON.stringify(v);
-        if (!last) {
-          last = json; // the state we just opened with: nothing to save
-          return;
-        }
-        if (json === last) return;
-        pending = v;
-        const now = Date.now();
-        if (!firstPending) firstPending = now;
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(flush, now - firstPending >= maxWaitMs ? 0 : delayMs);
+        const c = this.caseSummary;
+        if (c && !c.readOnly) saver.offer(c.path, v);
       });
     });
     return () => {
-      if (timer) clearTimeout(timer);
-      flush();
+      saver.flush();
       stop();
     };
+  }
+}
+
+/**
+ * Debounced saving of the view state: the first state offered for a case is the one it was
+ * opened with (not saved); later states are saved `delayMs` after the last change, or at most
+ * `maxWaitMs` late while something (the replay) changes it every frame; identical states are
+ * not saved twice.
+ */
+export class ViewSaver {
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #firstPending = 0;
+  #last = '';
+  #casePath: string | null = null;
+  #pending: ViewState | null = null;
+
+  constructor(
+    private readonly save: (v: ViewState) => Promise<unknown>,
+    private readonly delayMs = 800,
+    private readonly maxWaitMs = 5000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  offer(casePath: string, v: ViewState): void {
+    const json = JSON.stringify(v);
+    if (casePath !== this.#casePath) {
+      this.flush();
+      this.#casePath = casePath;
+      this.#last = json; // the state the case opened with: nothing to save
+      return;
+    }
+    if (json === this.#last && !this.#pending) return;
+    this.#pending = v;
+    const t = this.now();
+    if (!this.#firstPending) this.#firstPending = t;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.flush(), t - this.#firstPending >= this.maxWaitMs ? 0 : this.delayMs);
+  }
+
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#firstPending = 0;
+    const v = this.#pending;
+    this.#pending = null;
+    if (!v) return;
+    const json = JSON.stringify(v);
+    if (json === this.#last) return;
+    this.#last = json;
+    this.save(v).catch(() => {
+      this.#last = ''; // not saved: the next change tries again
+    });
   }
 }
 

@@ -54,3 +54,23 @@ export function pagesFor(start: number, end: number, pageSize: number): number[]
   for (let p = first; p <= last; p++) out.push(p);
   return out;
 }
+
+/** A column of a VirtualTable: `width` is a CSS grid track ("140px", "minmax(180px, 1fr)"). */
+export interface Column {
+  key: string;
+  label: string;
+  width: string;
+  align?: 'left' | 'right';
+  sortable?: boolean;
+  title?: string;
+}
+
+/** The smallest width the columns need, so a narrow window scrolls sideways instead of squashing. */
+export function minTableWidth(columns: readonly Column[]): number {
+  let sum = 0;
+  for (const c of columns) {
+    const m = /(\d+(?:\.\d+)?)px/.exec(c.width);
+    sum += m ? Number(m[1]) : 80;
+  }
+  return sum;
+}

@@ -123,6 +123,7 @@ CREATE TABLE vpn_tunnels (
   tunnel_index INTEGER,                -- 1 or 2, in the order AWS lists them
   inside_cidr VARCHAR, inside_ipv6_cidr VARCHAR,
   transit_gateway_id VARCHAR, vpn_gateway_id VARCHAR, customer_gateway_id VARCHAR,
+  attachment_id VARCHAR,               -- TGW attachment of the VPN (from describe-transit-gateway-attachments)
   static_routes_only BOOLEAN, status VARCHAR, status_message VARCHAR, last_status_change TIMESTAMPTZ,
   accepted_route_count INTEGER,
   origin VARCHAR,                      -- config | metrics | logs

@@ -2,6 +2,7 @@ import { AppError } from '../../../shared/result.ts';
 import type { Conn } from '../index.ts';
 import { coreSchema } from './001-core.ts';
 import { analysisSchema } from './002-analysis.ts';
+import { caseSchema } from './003-case.ts';
 
 /**
  * Each migration moves a case file from version N-1 to N. Append only: a released migration never
@@ -10,6 +11,7 @@ import { analysisSchema } from './002-analysis.ts';
 export const migrations: { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'core', sql: coreSchema },
   { version: 2, name: 'analysis', sql: analysisSchema },
+  { version: 3, name: 'case', sql: caseSchema },
 ];
 
 export const FORMAT_VERSION = migrations[migrations.length - 1]!.version;

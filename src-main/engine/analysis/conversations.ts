@@ -1,0 +1,174 @@
+/** Conversation list and detail, and raw records by reference (reconstructed in the source's field order). */
+import type { Conn, Db } from '../db/index.ts';
+import type { ConversationDetail, ConversationPage, ConversationQuery, ConversationRow, RawRecord, RecordRef } from '../../shared/domain.ts';
+import { AppError } from '../../shared/result.ts';
+import { loadTunnels } from './run.ts';
+import { conversationFilter } from './sql/filters.ts';
+import { isoS } from './util.ts';
+
+const SORTABLE: Partial<Record<keyof ConversationRow, string>> = {
+  id: 'conv_id',
+  protocol: 'protocol',
+  client: 'client',
+  clientPort: 'client_port',
+  server: 'server',
+  serverPort: 'server_port',
+  state: 'state',
+  firstSeen: 'first_seen',
+  lastSeen: 'last_seen',
+  bytesFwd: 'bytes_fwd',
+  bytesRev: 'bytes_rev',
+  packetsFwd: 'packets_fwd',
+  packetsRev: 'packets_rev',
+  flagsFwd: 'flags_fwd',
+  flagsRev: 'flags_rev',
+  action: 'action',
+};
+
+const COLUMNS = `conv_id, protocol, client, client_port, server, server_port, state, first_seen, last_seen,
+  bytes_fwd, bytes_rev, packets_fwd, packets_rev, flags_fwd, flags_rev, action,
+  list_sort(list_distinct(list_concat(capture_fwd, capture_rev))) AS cps,
+  list_sort(list_distinct(list_concat(attach_fwd, attach_rev, vpn_fwd, vpn_rev))) AS paths`;
+
+function toRow(r: Record<string, unknown>): ConversationRow {
+  return {
+    id: String(r.conv_id),
+    protocol: Number(r.protocol),
+    client: String(r.client),
+    clientPort: r.client_port == null ? null : Number(r.client_port),
+    server: String(r.server),
+    serverPort: r.server_port == null ? null : Number(r.server_port),
+    state: r.state as ConversationRow['state'],
+    firstSeen: isoS(Number(r.first_seen)),
+    lastSeen: isoS(Number(r.last_seen)),
+    bytesFwd: Number(r.bytes_fwd),
+    bytesRev: Number(r.bytes_rev),
+    packetsFwd: Number(r.packets_fwd),
+    packetsRev: Number(r.packets_rev),
+    flagsFwd: r.flags_fwd == null ? null : Number(r.flags_fwd),
+    flagsRev: r.flags_rev == null ? null : Number(r.flags_rev),
+    action: (r.action as ConversationRow['action']) ?? null,
+    capturePoints: (r.cps as string[]) ?? [],
+    paths: (r.paths as string[]) ?? [],
+  };
+}
+
+async function tunnelVpnMap(c: Conn): Promise<Map<string, string>> {
+  return new Map((await loadTunnels(c)).map((t) => [t.tunnelIp, t.vpnId]));
+}
+
+export async function queryConversations(db: Db, q: ConversationQuery = {}): Promise<ConversationPage> {
+  return db.use(async (c) => {
+    const f = conversationFilter(q.filter, await tunnelVpnMap(c));
+    const sortCol = (q.sort && SORTABLE[q.sort.column]) ?? 'first_seen';
+    const dir = q.sort?.dir === 'desc' ? 'DESC' : 'ASC';
+    const offset = Math.max(0, Math.floor(q.offset ?? 0));
+    const limit = Math.min(5000, Math.max(1, Math.floor(q.limit ?? 200)));
+    const total = await c.one<{ n: number }>(`SELECT count(*) AS n FROM conversations WHERE ${f.where}`, f.params);
+    const rows = await c.all(
+      `SELECT ${COLUMNS} FROM conversations WHERE ${f.where} ORDER BY ${sortCol} ${dir} NULLS LAST, conv_id LIMIT $lim OFFSET $off`,
+      { ...f.params, lim: limit, off: offset },
+    );
+    return { total: Number(total?.n ?? 0), offset, rows: rows.map(toRow) };
+  });
+}
+
+export async function getConversation(db: Db, id: string): Promise<ConversationDetail> {
+  return db.use(async (c) => {
+    const r = await c.one<Record<string, unknown>>(
+      `SELECT ${COLUMNS}, lo_addr, lo_port, hi_addr, hi_port FROM conversations WHERE conv_id = $id`,
+      { id },
+    );
+    if (!r) throw new AppError('not-found', `Conversation ${id} is not in this investigation (re-run the analysis if the data changed).`);
+    const conv = toRow(r);
+    // Records of this 5-tuple that start inside the conversation's span: conversations on one tuple never overlap.
+    const p = { pr: conv.protocol, lo: String(r.lo_addr), lop: Number(r.lo_port), hi: String(r.hi_addr), hip: Number(r.hi_port), a: Date.parse(conv.firstSeen) / 1000, z: Date.parse(conv.lastSeen) / 1000 };
+    const match = (s: string, d: string) =>
+      `protocol = $pr AND start_time BETWEEN $a AND $z AND log_status IS DISTINCT FROM 'NODATA' AND log_status IS DISTINCT FROM 'SKIPDATA' AND (
+        (${s} = $lo AND coalesce(srcport, 0) = $lop AND ${d} = $hi AND coalesce(dstport, 0) = $hip) OR
+        (${s} = $hi AND coalesce(srcport, 0) = $hip AND ${d} = $lo AND coalesce(dstport, 0) = $lop))`;
+    const refs = await c.all<{ tbl: RecordRef['table']; source_id: number; line: number; s: string }>(
+      `SELECT 'vpc_flows' AS tbl, source_id, line, coalesce(pkt_srcaddr, srcaddr) AS s, start_time FROM vpc_flows
+         WHERE ${match('coalesce(pkt_srcaddr, srcaddr)', 'coalesce(pkt_dstaddr, dstaddr)')}
+       UNION ALL
+       SELECT 'tgw_flows', source_id, line, srcaddr, start_time FROM tgw_flows WHERE ${match('srcaddr', 'dstaddr')}
+       ORDER BY start_time, tbl, source_id, line LIMIT 2000`,
+      p,
+    );
+    const records = await readRecords(
+      c,
+      refs.map((x) => ({ table: x.tbl, sourceId: x.source_id, line: x.line })),
+    );
+    const fromClient = new Map(refs.map((x) => [`${x.tbl}|${x.source_id}|${x.line}`, x.s === conv.client]));
+    for (const rec of records) rec.direction = fromClient.get(`${rec.table}|${rec.sourceId}|${rec.line}`) ? 'forward' : 'reverse';
+    return { conversation: conv, records };
+  });
+}
+
+export async function getRecords(db: Db, refs: RecordRef[]): Promise<RawRecord[]> {
+  return db.use((c) => readRecords(c, refs));
+}
+
+const HIDDEN = new Set(['source_id', 'line', 'extra', 'log_stream', 'event_ts']);
+
+/** The stored line, rebuilt from the typed columns in the file's own field order. */
+function reconstruct(fields: string | null, row: Record<string, unknown>): string {
+  if (!fields) return JSON.stringify(Object.fromEntries(Object.entries(row).filter(([k, v]) => v !== null && !HIDDEN.has(k))));
+  const extra = (row.extra ?? {}) as Record<string, unknown>;
+  return fields
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((name) => {
+      const col = name === 'start' ? 'start_time' : name === 'end' ? 'end_time' : name.replace(/-/g, '_');
+      const v = col in row ? row[col] : extra[name];
+      return v === null || v === undefined ? '-' : String(v);
+    })
+    .join(' ');
+}
+
+export async function readRecords(c: Conn, refs: RecordRef[]): Promise<RawRecord[]> {
+  const out: RawRecord[] = [];
+  const sources = new Map(
+    (await c.all<{ source_id: number; path: string; fields: string | null }>('SELECT source_id, path, fields FROM sources')).map((s) => [s.source_id, s]),
+  );
+  const tables = ['vpc_flows', 'tgw_flows', 'vpn_events', 'bgp_events', 'metric_points'] as const;
+  for (const table of tables) {
+    const mine = refs.filter((r) => r.table === table);
+    for (let i = 0; i < mine.length; i += 500) {
+      const chunk = mine.slice(i, i + 500);
+      const params: Record<string, number> = {};
+      const keys = chunk.map((r, j) => {
+        params[`s${j}`] = r.sourceId;
+        params[`l${j}`] = r.line;
+        return `($s${j}, $l${j})`;
+      });
+      const cast = table === 'vpn_events' || table === 'bgp_events' ? ', raw::VARCHAR AS raw_text' : '';
+      const rows = await c.all<Record<string, unknown>>(
+        `SELECT *${cast} FROM ${table} WHERE (source_id, line) IN (SELECT * FROM (VALUES ${keys.join(', ')}))`,
+        params,
+      );
+      const byKey = new Map(rows.map((r) => [`${r.source_id}|${r.line}`, r]));
+      for (const ref of chunk) {
+        const row = byKey.get(`${ref.sourceId}|${ref.line}`);
+        if (!row) continue;
+        const src = sources.get(ref.sourceId);
+        const rawText = typeof row.raw_text === 'string' ? row.raw_text : null;
+        delete row.raw_text;
+        const fields: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(row)) if (!HIDDEN.has(k) && k !== 'raw') fields[k] = v;
+        const isFlow = table === 'vpc_flows' || table === 'tgw_flows';
+        out.push({
+          table,
+          sourceId: ref.sourceId,
+          line: ref.line,
+          file: src?.path ?? '',
+          text: isFlow ? reconstruct(src?.fields ?? null, row) : (rawText ?? reconstruct(null, row)),
+          fields,
+          ...(isFlow ? { capturePoint: String(row.interface_id ?? row.tgw_attachment_id ?? '') } : {}),
+        });
+      }
+    }
+  }
+  const order = new Map(refs.map((r, i) => [`${r.table}|${r.sourceId}|${r.line}`, i]));
+  return out.sort((a, b) => order.get(`${a.table}|${a.sourceId}|${a.line}`)! - order.get(`${b.table}|${b.sourceId}|${b.line}`)!);
+}

@@ -1,0 +1,121 @@
+/**
+ * runAnalysis: rebuilds conversations, rollups and findings from the records in the case.
+ * Idempotent (derived tables are cleared first, ids are content hashes) and cancellable.
+ */
+import type { Conn, Db } from '../db/index.ts';
+import { AppError } from '../../shared/result.ts';
+import type { Finding } from '../../shared/domain.ts';
+import {
+  buildConversations,
+  buildRollupConversations,
+  buildRollupFlows,
+  buildRollupLogStatus,
+  clearDerived,
+  setConversationVpns,
+} from './sql/build.ts';
+import { detectors } from './detectors/index.ts';
+import type { DetectorContext, Draft, TunnelRef } from './detectors/types.ts';
+import { finalize, storeFindings } from './findings.ts';
+
+/** Records of one 5-tuple further apart than this (after the latest end) start a new conversation. */
+export const PAIRING_GAP_S = 300;
+/** Mean bytes per packet at or below which a direction carried only handshake/ACK packets (IPv6 SYN ≈ 80). */
+export const HANDSHAKE_PACKET_BYTES = 80;
+
+export interface AnalysisOptions {
+  signal?: AbortSignal;
+  onPhase?: (phase: string) => void;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  elapsedMs: number;
+  timings: Record<string, number>;
+}
+
+export async function runAnalysis(db: Db, opts: AnalysisOptions = {}): Promise<AnalysisResult> {
+  if (db.readOnly) throw new AppError('read-only', 'This investigation is open read-only, so it cannot be analysed. Save a copy and analyse that.');
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  return db.use(async (c) => {
+    const onAbort = () => c.interrupt();
+    opts.signal?.addEventListener('abort', onAbort);
+    try {
+      const step = async (name: string, fn: () => Promise<void>) => {
+        if (opts.signal?.aborted) throw new AppError('cancelled', 'Analysis was cancelled.');
+        opts.onPhase?.(name);
+        const s = performance.now();
+        await fn();
+        timings[name] = Math.round(performance.now() - s);
+      };
+      let findings: Finding[] = [];
+      await c.transaction(async () => {
+        await step('clear', async () => {
+          for (const sql of clearDerived) await c.run(sql);
+        });
+        await step('conversations', async () => {
+          await c.run(buildConversations, { gap: PAIRING_GAP_S, small: HANDSHAKE_PACKET_BYTES });
+          await c.run(setConversationVpns);
+        });
+        await step('rollups', async () => {
+          await c.run(buildRollupFlows);
+          await c.run(buildRollupLogStatus);
+          await c.run(buildRollupConversations);
+        });
+        const ctx = await context(c);
+        const drafts: Draft[] = [];
+        for (const [name, detect] of Object.entries(detectors)) {
+          await step(`detect:${name}`, async () => {
+            drafts.push(...(await detect(ctx)));
+          });
+        }
+        await step('findings', async () => {
+          findings = await finalize(c, drafts);
+          await storeFindings(c, findings);
+          await c.run("INSERT OR REPLACE INTO meta VALUES ('analyzed_at', $t)", { t: new Date().toISOString() });
+        });
+      });
+      return { findings, elapsedMs: Math.round(performance.now() - t0), timings };
+    } catch (e) {
+      if (opts.signal?.aborted) throw new AppError('cancelled', 'Analysis was cancelled.');
+      throw e;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  });
+}
+
+/** Tunnels known from config, metrics or logs, each with the TGW attachment of its VPN when known. */
+export async function loadTunnels(c: Conn): Promise<TunnelRef[]> {
+  const rows = await c.all<{ vpn_id: string; tunnel_ip: string; idx: number | null; att: string | null }>(`
+    WITH t AS (
+      SELECT vpn_id, tunnel_ip, min(tunnel_index) AS idx FROM (
+        SELECT vpn_id, tunnel_ip, tunnel_index FROM vpn_tunnels
+        UNION ALL SELECT DISTINCT vpn_id, tunnel_ip, NULL FROM metric_points WHERE vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL
+        UNION ALL SELECT DISTINCT vpn_id, tunnel_ip, NULL FROM vpn_events WHERE vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL
+        UNION ALL SELECT DISTINCT vpn_id, tunnel_ip, NULL FROM bgp_events WHERE vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL
+      ) GROUP BY vpn_id, tunnel_ip
+    )
+    SELECT t.vpn_id, t.tunnel_ip, t.idx, (SELECT min(attachment_id) FROM tgw_attachments a WHERE a.resource_id = t.vpn_id) AS att
+    FROM t ORDER BY t.vpn_id, t.idx NULLS LAST, t.tunnel_ip`);
+  const byVpn = new Map<string, number>();
+  return rows.map((r) => {
+    const n = (byVpn.get(r.vpn_id) ?? 0) + 1;
+    byVpn.set(r.vpn_id, n);
+    const idx = r.idx ?? n;
+    return { vpnId: r.vpn_id, tunnelIp: r.tunnel_ip, label: `${r.vpn_id} tunnel ${idx} (${r.tunnel_ip})`, attachmentId: r.att };
+  });
+}
+
+async function context(c: Conn): Promise<DetectorContext> {
+  const span = await c.one<{ from: number | null; to: number | null }>('SELECT min(bucket) AS "from", max(bucket) + 60 AS "to" FROM rollup_flows');
+  const atts = await c.all<{ attachment_id: string; resource_id: string }>(
+    "SELECT attachment_id, resource_id FROM tgw_attachments WHERE resource_type = 'vpn' AND resource_id IS NOT NULL",
+  );
+  return {
+    conn: c,
+    span: span?.from != null && span.to != null ? { from: span.from, to: span.to } : null,
+    tunnels: await loadTunnels(c),
+    vpnOfAttachment: new Map(atts.map((a) => [a.attachment_id, a.resource_id])),
+  };
+}

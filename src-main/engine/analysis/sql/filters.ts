@@ -1,0 +1,76 @@
+/**
+ * FlowFilter → SQL predicate over the conversations table. Every user value goes in as a named
+ * parameter; only fixed column names are written into the SQL text.
+ */
+import type { FlowFilter } from '../../../shared/domain.ts';
+import { AppError } from '../../../shared/result.ts';
+import { parseCidr } from '../util.ts';
+
+export type SqlParams = Record<string, string | number | boolean | null>;
+
+/** IPv4 text → BIGINT, NULL for anything else (IPv6 is matched by prefix text). */
+export const ipv4Int = (col: string) =>
+  `(CASE WHEN regexp_full_match(${col}, '\\d+\\.\\d+\\.\\d+\\.\\d+') THEN (split_part(${col}, '.', 1)::BIGINT * 16777216 + split_part(${col}, '.', 2)::BIGINT * 65536 + split_part(${col}, '.', 3)::BIGINT * 256 + split_part(${col}, '.', 4)::BIGINT) END)`;
+
+export function cidrPredicate(cols: string[], cidr: string, params: SqlParams, name = 'cidr'): string {
+  const c = parseCidr(cidr.trim());
+  if (c) {
+    const size = 2 ** (32 - c.len);
+    params[`${name}_lo`] = c.base;
+    params[`${name}_hi`] = c.base + size - 1;
+    return `(${cols.map((col) => `${ipv4Int(col)} BETWEEN $${name}_lo AND $${name}_hi`).join(' OR ')})`;
+  }
+  if (cidr.includes(':')) {
+    // IPv6: match on the textual prefix before '::' or the exact address.
+    const [addr, len] = cidr.split('/');
+    params[`${name}_v6`] = len && Number(len) < 128 ? (addr ?? '').replace(/::$/, '').replace(/:+$/, '') + ':' : (addr ?? '');
+    return `(${cols.map((col) => (len && Number(len) < 128 ? `starts_with(${col}, $${name}_v6)` : `${col} = $${name}_v6`)).join(' OR ')})`;
+  }
+  throw new AppError('bad-argument', `'${cidr}' is not an IP address or CIDR prefix (e.g. 10.0.0.0/16).`);
+}
+
+export interface ConvFilterSql {
+  where: string;
+  params: SqlParams;
+}
+
+/** Predicate over `conversations`; tunnel IPs in `path` are matched through their VPN (flows cannot name the tunnel). */
+export function conversationFilter(f: FlowFilter | undefined, tunnelVpn: Map<string, string>): ConvFilterSql {
+  const params: SqlParams = {};
+  const parts: string[] = ['true'];
+  if (!f) return { where: 'true', params };
+  if (f.from) {
+    params.f_from = Math.floor(Date.parse(f.from) / 1000);
+    parts.push('last_seen >= $f_from');
+  }
+  if (f.to) {
+    params.f_to = Math.floor(Date.parse(f.to) / 1000);
+    parts.push('first_seen < $f_to');
+  }
+  if (f.cidr) parts.push(cidrPredicate(['client', 'server'], f.cidr, params));
+  if (f.port !== undefined) {
+    params.f_port = f.port;
+    parts.push('(server_port = $f_port OR client_port = $f_port)');
+  }
+  if (f.protocol !== undefined) {
+    params.f_proto = f.protocol;
+    parts.push('protocol = $f_proto');
+  }
+  if (f.action) {
+    params.f_action = f.action;
+    parts.push("(action = $f_action OR action = 'MIXED')");
+  }
+  if (f.state) {
+    params.f_state = f.state;
+    parts.push('state = $f_state');
+  }
+  if (f.path) {
+    params.f_path = tunnelVpn.get(f.path) ?? f.path;
+    parts.push('(list_contains(attach_fwd, $f_path) OR list_contains(attach_rev, $f_path) OR list_contains(vpn_fwd, $f_path) OR list_contains(vpn_rev, $f_path))');
+  }
+  if (f.capturePoint) {
+    params.f_cp = f.capturePoint;
+    parts.push('(list_contains(capture_fwd, $f_cp) OR list_contains(capture_rev, $f_cp))');
+  }
+  return { where: parts.join(' AND '), params };
+}

@@ -1,0 +1,287 @@
+/**
+ * Timeline and replay snapshot. Reads only rollups, conversations-per-bucket, metric points and
+ * events (all small); never the raw flow tables. Each source is drawn at its own granularity:
+ * flow rollups at the chosen bucket (≥ 60 s), tunnel metrics at max(their period, bucket).
+ */
+import type { Conn, Db } from '../db/index.ts';
+import type { Band, FindingKind, Series, Severity, Snapshot, TimelineEvent, TimelineQuery, TimelineResult } from '../../shared/domain.ts';
+import { loadTunnels } from './run.ts';
+import { conversationFilter, type SqlParams } from './sql/filters.ts';
+
+export const BUCKET_SIZES = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+const DEFAULT_MAX_BUCKETS = 600;
+
+export function pickBucket(from: number, to: number, maxBuckets = DEFAULT_MAX_BUCKETS): number {
+  const want = (to - from) / Math.max(1, maxBuckets);
+  return BUCKET_SIZES.find((b) => b >= want) ?? BUCKET_SIZES[BUCKET_SIZES.length - 1]!;
+}
+
+/** Data span over everything the timeline can draw, in Unix seconds. */
+export async function dataSpan(c: Conn): Promise<{ from: number; to: number } | null> {
+  const r = await c.one<{ a: number | null; z: number | null }>(`
+    SELECT min(a) AS a, max(z) AS z FROM (
+      SELECT min(bucket) AS a, max(bucket) + 60 AS z FROM rollup_flows
+      UNION ALL SELECT epoch(min(ts))::BIGINT, epoch(max(ts))::BIGINT + 300 FROM metric_points
+      UNION ALL SELECT epoch(min(ts))::BIGINT, epoch(max(ts))::BIGINT + 1 FROM vpn_events
+      UNION ALL SELECT epoch(min(ts))::BIGINT, epoch(max(ts))::BIGINT + 1 FROM bgp_events)`);
+  return r?.a != null && r.z != null ? { from: r.a, to: r.z } : null;
+}
+
+function bands(rows: { b: number; v: number }[], size: number): Band[] {
+  return rows.map((r) => ({ t0: r.b * 1000, t1: (r.b + size) * 1000, v: Number(r.v) }));
+}
+
+function series(key: string, label: string, unit: Series['unit'], g: number, rows: { b: number; v: number }[]): Series {
+  return { key, label, unit, granularitySeconds: g, bands: bands(rows, g) };
+}
+
+export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<TimelineResult> {
+  return db.use(async (c) => {
+    const span = (await dataSpan(c)) ?? { from: Math.floor(Date.now() / 1000) - 3600, to: Math.floor(Date.now() / 1000) };
+    const from = q.from ? Math.floor(Date.parse(q.from) / 1000) : span.from;
+    const to = q.to ? Math.ceil(Date.parse(q.to) / 1000) : span.to;
+    const g = pickBucket(from, to, q.maxBuckets);
+    const a = from - (from % g);
+    const base: SqlParams = { a, z: to, g };
+    const f = q.filter ?? {};
+    const tunnels = await loadTunnels(c);
+    const tunnelVpn = new Map(tunnels.map((t) => [t.tunnelIp, t.vpnId]));
+
+    // Flow rollup filters (what the rollup can answer: capture point, attachment/VPN, action).
+    const fp: SqlParams = { ...base };
+    const fw: string[] = ['bucket >= $a', 'bucket < $z'];
+    if (f.capturePoint) {
+      fp.cp = f.capturePoint;
+      fw.push('capture_point = $cp');
+    }
+    if (f.path) {
+      const vpn = tunnelVpn.get(f.path) ?? f.path;
+      const att = tunnels.find((t) => t.vpnId === vpn)?.attachmentId ?? null;
+      fp.path = att ?? f.path;
+      fw.push('(attachment = $path OR pair_attachment = $path)');
+    }
+    if (f.action) {
+      fp.act = f.action;
+      fw.push('action = $act');
+    }
+    const flowWhere = fw.join(' AND ');
+    const convFiltered = !!(f.cidr || f.port !== undefined || f.protocol !== undefined || f.state);
+
+    let flowBytes: Series[];
+    if (convFiltered) {
+      // Address/port filters: the rollup has no addresses, so draw from conversations (bytes at their first bucket).
+      const cf = conversationFilter({ ...f, from: undefined, to: undefined }, tunnelVpn);
+      const rows = await c.all<{ b: number; v: number }>(
+        `SELECT first_seen - first_seen % $g AS b, sum(bytes_fwd + bytes_rev) AS v FROM conversations
+         WHERE ${cf.where} AND first_seen >= $a AND first_seen < $z GROUP BY 1 ORDER BY 1`,
+        { ...cf.params, ...base },
+      );
+      flowBytes = [series('conversations:filtered', 'Bytes of matching conversations', 'bytes', g, rows)];
+    } else {
+      const rows = await c.all<{ k: string; label: string; b: number; v: number }>(
+        `SELECT CASE WHEN tbl = 'tgw_flows' THEN 'tgw:' || attachment ELSE 'vpc:' || coalesce(action, '-') END AS k,
+           CASE WHEN tbl = 'tgw_flows' THEN 'TGW ' || attachment || ' (in)' ELSE 'VPC flow logs ' || coalesce(action, '') END AS label,
+           bucket - bucket % $g AS b, sum(bytes) AS v
+         FROM rollup_flows WHERE ${flowWhere} AND (tbl = 'vpc_flows' OR direction = 'ingress' OR direction IS NULL)
+         GROUP BY 1, 2, 3 ORDER BY 1, 3`,
+        fp,
+      );
+      const byKey = new Map<string, { label: string; rows: { b: number; v: number }[] }>();
+      for (const r of rows) {
+        const s = byKey.get(r.k) ?? { label: r.label, rows: [] };
+        s.rows.push(r);
+        byKey.set(r.k, s);
+      }
+      const vpnOf = new Map(tunnels.filter((t) => t.attachmentId).map((t) => [t.attachmentId!, t.vpnId]));
+      flowBytes = [...byKey.entries()].map(([k, s]) => {
+        const att = k.startsWith('tgw:') ? k.slice(4) : null;
+        return series(k, att && vpnOf.has(att) ? `${s.label} ${vpnOf.get(att)}` : s.label, 'bytes', g, s.rows);
+      });
+    }
+
+    const rejects = series(
+      'rejects',
+      'REJECT records',
+      'count',
+      g,
+      await c.all(`SELECT bucket - bucket % $g AS b, sum(records) AS v FROM rollup_flows WHERE ${flowWhere} AND action = 'REJECT' GROUP BY 1 ORDER BY 1`, fp),
+    );
+    const tgwLost = series(
+      'tgw-lost',
+      'Packets dropped by the Transit Gateway',
+      'packets',
+      g,
+      await c.all(
+        `SELECT bucket - bucket % $g AS b, sum(lost_no_route + lost_blackhole + lost_mtu + lost_ttl) AS v FROM rollup_flows
+         WHERE ${flowWhere} AND tbl = 'tgw_flows' GROUP BY 1 HAVING v > 0 ORDER BY 1`,
+        fp,
+      ),
+    );
+    const stateSeries = async (state: string, label: string) => {
+      const cp: SqlParams = { ...base, st: state };
+      const w = ['bucket >= $a', 'bucket < $z', 'state = $st'];
+      if (f.port !== undefined) {
+        cp.port = f.port;
+        w.push('server_port = $port');
+      }
+      if (f.protocol !== undefined) {
+        cp.proto = f.protocol;
+        w.push('protocol = $proto');
+      }
+      if (f.cidr || f.path || f.capturePoint) {
+        const cf = conversationFilter({ cidr: f.cidr, path: f.path, capturePoint: f.capturePoint, port: f.port, protocol: f.protocol, state: state as never }, tunnelVpn);
+        return series(state, label, 'count', g, await c.all(
+          `SELECT first_seen - first_seen % $g AS b, count(*) AS v FROM conversations WHERE ${cf.where} AND first_seen >= $a AND first_seen < $z GROUP BY 1 ORDER BY 1`,
+          { ...cf.params, ...base },
+        ));
+      }
+      return series(state, label, 'count', g, await c.all(
+        `SELECT bucket - bucket % $g AS b, sum(conversations) AS v FROM rollup_conversations WHERE ${w.join(' AND ')} GROUP BY 1 ORDER BY 1`,
+        cp,
+      ));
+    };
+    const halfOpen = await stateSeries('half-open', 'Half-open TCP conversations');
+    const synNoSynAck = await stateSeries('syn-no-synack', 'SYN without SYN-ACK');
+
+    const tunnelRows = await c.all<{ vpn_id: string; tunnel_ip: string; metric: string; p: number; b: number; v: number }>(
+      `SELECT vpn_id, tunnel_ip, metric, greatest(coalesce(period_s, 300), $g) AS p,
+         epoch(ts)::BIGINT - epoch(ts)::BIGINT % greatest(coalesce(period_s, 300), $g) AS b,
+         CASE WHEN metric = 'TunnelState' THEN min(value) ELSE sum(value) END AS v
+       FROM metric_points
+       WHERE namespace = 'AWS/VPN' AND vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL AND metric IN ('TunnelDataIn', 'TunnelDataOut', 'TunnelState')
+         AND ts >= to_timestamp($a - 3600) AND ts < to_timestamp($z)
+       GROUP BY ALL ORDER BY b`,
+      base,
+    );
+    const tunnelSeries = tunnels
+      .filter((t) => !f.path || f.path === t.tunnelIp || f.path === t.vpnId || f.path === t.attachmentId)
+      .map((t) => {
+        const mk = (metric: string, unit: Series['unit'], label: string): Series => {
+          const rs = tunnelRows.filter((r) => r.vpn_id === t.vpnId && r.tunnel_ip === t.tunnelIp && r.metric === metric && r.b + r.p > a);
+          const gran = rs[0]?.p ?? Math.max(300, g);
+          return { key: `${t.vpnId}:${t.tunnelIp}:${metric}`, label: `${t.label} ${label}`, unit, granularitySeconds: gran, bands: rs.map((r) => ({ t0: r.b * 1000, t1: (r.b + r.p) * 1000, v: Number(r.v) })) };
+        };
+        return {
+          vpnId: t.vpnId,
+          tunnelIp: t.tunnelIp,
+          label: t.label,
+          bytesIn: mk('TunnelDataIn', 'bytes', 'in'),
+          bytesOut: mk('TunnelDataOut', 'bytes', 'out'),
+          state: mk('TunnelState', 'state', 'state'),
+        };
+      });
+
+    const events = await timelineEvents(c, a, to);
+    const findings = await c.all<{ id: string; kind: FindingKind; severity: Severity; s: number; e: number; title: string }>(
+      `SELECT finding_id AS id, kind, severity, epoch_ms(start_ts) AS s, epoch_ms(end_ts) AS e, title FROM findings
+       WHERE end_ts >= to_timestamp($a) AND start_ts < to_timestamp($z) ORDER BY start_ts`,
+      base,
+    );
+    return {
+      from: a * 1000,
+      to: to * 1000,
+      bucketSeconds: g,
+      tunnels: tunnelSeries,
+      flowBytes,
+      rejects,
+      halfOpen,
+      synNoSynAck,
+      tgwLost,
+      events,
+      findings: findings.map((x) => ({ id: x.id, kind: x.kind, severity: x.severity, start: x.s, end: x.e, title: x.title })),
+    };
+  });
+}
+
+const EVENT_LIMIT = 5000;
+
+export async function timelineEvents(c: Conn, a: number, z: number): Promise<TimelineEvent[]> {
+  const rows = await c.all<{ ts: number; kind: string; vpn_id: string | null; tunnel_ip: string | null; label: string; details: string | null; tbl: 'vpn_events' | 'bgp_events'; source_id: number; line: number }>(
+    `SELECT * FROM (
+       SELECT epoch_ms(ts) AS ts, coalesce(event, 'other') AS kind, vpn_id, tunnel_ip,
+         CASE coalesce(event, 'other')
+           WHEN 'dpd-timeout' THEN 'DPD timeout' WHEN 'ike-established' THEN 'IKE up' WHEN 'ike-down' THEN 'IKE down'
+           WHEN 'phase2-down' THEN 'IPsec down' WHEN 'rekey' THEN 'Rekey' ELSE coalesce(event, 'tunnel log') END AS label,
+         details, 'vpn_events' AS tbl, source_id, line
+       FROM vpn_events WHERE ts >= to_timestamp($a) AND ts < to_timestamp($z)
+       UNION ALL
+       SELECT epoch_ms(ts), CASE WHEN type = 'BGPStatus' THEN 'bgp-' || lower(coalesce(status, '?'))
+                                 WHEN status = 'WITHDRAWN' THEN 'route-withdrawn' WHEN status = 'ADVERTISED' THEN 'route-advertised'
+                                 ELSE 'route-updated' END,
+         vpn_id, tunnel_ip,
+         CASE WHEN type = 'BGPStatus' THEN 'BGP ' || coalesce(status, '') ELSE coalesce(prefix, '') || ' ' || lower(coalesce(status, '')) END,
+         coalesce(details, CASE WHEN as_path IS NOT NULL THEN 'AS path ' || as_path || coalesce(' MED ' || med, '') END),
+         'bgp_events', source_id, line
+       FROM bgp_events WHERE ts >= to_timestamp($a) AND ts < to_timestamp($z))
+     ORDER BY ts LIMIT ${EVENT_LIMIT}`,
+    { a, z },
+  );
+  return rows.map((r) => ({
+    ts: r.ts,
+    kind: r.kind,
+    vpnId: r.vpn_id,
+    tunnelIp: r.tunnel_ip,
+    label: r.label,
+    details: r.details ?? '',
+    ref: { table: r.tbl, sourceId: r.source_id, line: r.line },
+  }));
+}
+
+/** The state of everything at `at` (ISO), looking back `windowSeconds` (default 300) for counters. */
+export async function snapshotAt(db: Db, at: string, windowSeconds = 300): Promise<Snapshot> {
+  const t = Math.floor(Date.parse(at) / 1000);
+  const w = Math.max(1, windowSeconds);
+  return db.use(async (c) => {
+    const tunnels = await loadTunnels(c);
+    const metric = await c.all<{ vpn_id: string; tunnel_ip: string; metric: string; v: number; age: number; p: number }>(
+      `SELECT vpn_id, tunnel_ip, metric, arg_max(value, ts) AS v, $t - epoch(max(ts))::BIGINT AS age, any_value(coalesce(period_s, 300)) AS p
+       FROM metric_points
+       WHERE vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL AND metric IN ('TunnelState', 'TunnelDataIn', 'TunnelDataOut')
+         AND ts <= to_timestamp($t) AND ts > to_timestamp($t - 3600)
+       GROUP BY ALL`,
+      { t },
+    );
+    const logState = await c.all<{ vpn_id: string; tunnel_ip: string; up: boolean }>(
+      `SELECT vpn_id, tunnel_ip, arg_max(up, ts) AS up FROM (
+         SELECT vpn_id, tunnel_ip, ts, event = 'ike-established' AS up FROM vpn_events
+         WHERE event IN ('ike-established', 'dpd-timeout', 'ike-down', 'phase2-down') AND ts <= to_timestamp($t)
+         UNION ALL SELECT vpn_id, tunnel_ip, ts, status = 'UP' FROM bgp_events WHERE type = 'BGPStatus' AND status IN ('UP', 'DOWN') AND ts <= to_timestamp($t))
+       WHERE vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL GROUP BY ALL`,
+      { t },
+    );
+    const get = (vpn: string, ip: string, m: string) => metric.find((r) => r.vpn_id === vpn && r.tunnel_ip === ip && r.metric === m && r.age < 2 * r.p);
+    const counters = await c.one<{ bytes: number; rejects: number }>(
+      `SELECT coalesce(sum(bytes) FILTER (WHERE tbl = 'vpc_flows' OR direction = 'ingress'), 0) AS bytes,
+         coalesce(sum(records) FILTER (WHERE action = 'REJECT'), 0) AS rejects
+       FROM rollup_flows WHERE bucket > $t - $w AND bucket <= $t`,
+      { t, w },
+    );
+    const conv = await c.one<{ n: number; ho: number; sn: number }>(
+      `SELECT coalesce(sum(conversations), 0) AS n, coalesce(sum(conversations) FILTER (WHERE state = 'half-open'), 0) AS ho,
+         coalesce(sum(conversations) FILTER (WHERE state = 'syn-no-synack'), 0) AS sn
+       FROM rollup_conversations WHERE bucket > $t - $w AND bucket <= $t`,
+      { t, w },
+    );
+    const active = await c.all<{ id: string }>(
+      'SELECT finding_id AS id FROM findings WHERE start_ts <= to_timestamp($t) AND end_ts >= to_timestamp($t - $w) ORDER BY start_ts',
+      { t, w },
+    );
+    return {
+      at: t * 1000,
+      tunnels: tunnels.map((tu) => {
+        const st = get(tu.vpnId, tu.tunnelIp, 'TunnelState');
+        const lg = logState.find((r) => r.vpn_id === tu.vpnId && r.tunnel_ip === tu.tunnelIp);
+        const state: 'up' | 'down' | 'unknown' = st ? (st.v >= 1 ? 'up' : 'down') : lg ? (lg.up ? 'up' : 'down') : 'unknown';
+        return { vpnId: tu.vpnId, tunnelIp: tu.tunnelIp, state, bytesIn: get(tu.vpnId, tu.tunnelIp, 'TunnelDataIn')?.v ?? 0, bytesOut: get(tu.vpnId, tu.tunnelIp, 'TunnelDataOut')?.v ?? 0 };
+      }),
+      counters: {
+        bytes: Number(counters?.bytes ?? 0),
+        rejects: Number(counters?.rejects ?? 0),
+        halfOpen: Number(conv?.ho ?? 0),
+        synNoSynAck: Number(conv?.sn ?? 0),
+        conversations: Number(conv?.n ?? 0),
+      },
+      activeFindings: active.map((r) => r.id),
+    };
+  });
+}
