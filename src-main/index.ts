@@ -12,7 +12,7 @@ import { fail, toErrorValue } from './shared/result.ts';
 import { installSecurity, isTrustedSender, type RendererLocation } from './app/security.ts';
 import { createMainWindow } from './app/window.ts';
 import { buildMenu } from './app/menu.ts';
-import { chooseCase, chooseLogFiles, chooseLogFolder, chooseSavePath, confirmUnsaved, showError } from './app/dialogs.ts';
+import { chooseCase, chooseLogFiles, chooseLogFolder, chooseSavePath, confirmUnsaved, pick, showError } from './app/dialogs.ts';
 import { AppState } from './app/state.ts';
 
 const where: RendererLocation = {
@@ -72,7 +72,7 @@ if (!app.requestSingleInstanceLock()) {
   }
 
   async function call(channel: Parameters<typeof dispatch>[0], args: unknown, title: string): Promise<boolean> {
-    const r = await dispatch(channel, args, contextFor(ws!));
+    const r = await dispatch(channel, args, contextFor(ws!, { pickPath: (kind, name) => pick(win, kind, name) }));
     if (!r.ok) showError(win, title, r.error.message);
     return r.ok;
   }
@@ -129,6 +129,7 @@ if (!app.requestSingleInstanceLock()) {
     openRecent: (p: string) => void openCase(p),
     clearRecent: () => {
       state.clearRecent();
+      app.clearRecentDocuments();
       refreshMenu();
     },
     openDemo: async () => {
@@ -147,18 +148,9 @@ if (!app.requestSingleInstanceLock()) {
     },
     save: () => void save(),
     saveAs: () => void saveAs(),
-    exportReport: async () => {
-      const current = ws?.current;
-      if (!current) return showError(win, 'Nothing to export', 'Open an investigation first.');
-      const out = await chooseSavePath(win, 'Export report', stem(current.name) + '-report.html', { name: 'HTML report', extensions: ['html'] });
-      if (out) await call('report.export', { out, format: 'html' }, 'Could not export the report');
-    },
-    exportShared: async () => {
-      const current = ws?.current;
-      if (!current) return showError(win, 'Nothing to export', 'Open an investigation first.');
-      const out = await chooseSavePath(win, 'Export redacted copy', stem(current.name) + '-redacted.tscope');
-      if (out) await call('case.redact', { out }, 'Could not export the redacted copy');
-    },
+    // The renderer owns the export dialogs (format, what to keep, where): it opens them on these.
+    exportReport: () => ws?.emit('menu.command', { command: 'export-report' }),
+    exportShared: () => ws?.emit('menu.command', { command: 'export-shared' }),
     closeCase: async () => {
       if (await guardUnsaved()) await report('Could not close the investigation', () => ws!.close());
     },
@@ -177,7 +169,7 @@ if (!app.requestSingleInstanceLock()) {
     installSecurity(where);
     state = new AppState(app.getPath('userData'));
     ws = new Workspace({ mode: 'electron', version: app.getVersion(), demoPath, log: (m) => console.error(m) });
-    const ctx = contextFor(ws);
+    const ctx = contextFor(ws, { pickPath: (kind, defaultName) => pick(win, kind, defaultName) });
 
     for (const channel of channels) {
       ipcMain.handle(channel, async (event, args: unknown) => {
@@ -189,7 +181,10 @@ if (!app.requestSingleInstanceLock()) {
       for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC_EVENT, event, payload);
       if (event === 'case.changed') {
         const s = ws?.current;
-        if (s?.path && !s.readOnly) state.addRecent(s.path);
+        if (s?.path && !s.readOnly) {
+          state.addRecent(s.path);
+          app.addRecentDocument(s.path); // the OS's own recent list (Dock / Jump List)
+        }
         win?.setTitle(s ? `${s.dirty ? '• ' : ''}${s.name} — Tunnelscope` : 'Tunnelscope');
         refreshMenu();
       }
@@ -206,13 +201,14 @@ if (!app.requestSingleInstanceLock()) {
       }
     });
 
-    // What to show first: a file from the OS, else the demo on first run.
+    // What to show first: a file from the OS, else the demo on first run, else the last case.
     const first = pendingOpen.pop();
+    const last = state.recent()[0];
     if (first) await openCase(first);
     else if (state.firstRun && ws.demoAvailable) {
       await report('Could not open the demo', () => ws!.openDemo());
       state.markDemoShown();
-    }
+    } else if (last) await openCase(last);
   });
 
   app.on('window-all-closed', () => app.quit());

@@ -51,3 +51,30 @@ export async function confirmUnsaved(win: BrowserWindow | null, name: string): P
   const r = win ? await dialog.showMessageBox(win, opts) : await dialog.showMessageBox(opts);
   return r.response === 0 ? 'save' : r.response === 1 ? 'discard' : 'cancel';
 }
+
+/** The renderer's `app.pickPath` request: one native dialog per kind. */
+export async function pick(win: BrowserWindow | null, kind: string, defaultName = 'investigation'): Promise<string[]> {
+  const one = (p: string | null) => (p ? [p] : []);
+  switch (kind) {
+    case 'open-case':
+      return one(await chooseCase(win));
+    case 'import-files':
+      return chooseLogFiles(win);
+    case 'import-folder':
+      return chooseLogFolder(win);
+    case 'save-case':
+      return one(await chooseSavePath(win, 'Save investigation as', ensureExt(defaultName, 'tscope')));
+    case 'save-report': {
+      const md = /\.md$/i.test(defaultName);
+      return one(await chooseSavePath(win, 'Export report', defaultName, md ? { name: 'Markdown report', extensions: ['md'] } : { name: 'HTML report', extensions: ['html'] }));
+    }
+    case 'save-shared':
+      return one(await chooseSavePath(win, 'Export redacted copy', ensureExt(defaultName, 'tscope')));
+    default:
+      return [];
+  }
+}
+
+function ensureExt(name: string, ext: string): string {
+  return name.toLowerCase().endsWith(`.${ext}`) ? name : `${name}.${ext}`;
+}

@@ -14,6 +14,8 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   note: () => import('./commands/note.ts'),
   redact: () => import('./commands/redact.ts'),
   report: () => import('./commands/report.ts'),
+  analyze: () => import('./commands/analyze.ts'),
+  'explain-routes': () => import('./commands/explain-routes.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -56,6 +56,7 @@ export class Workspace {
   /** Serializes open/new/close so two clients cannot race a case switch. */
   private switching: Promise<unknown> = Promise.resolve();
   private shuttingDown = false;
+  private creating: Promise<CaseSummary> | null = null;
 
   constructor(opts: WorkspaceOptions = {}) {
     this.mode = opts.mode ?? 'browser';
@@ -110,11 +111,18 @@ export class Workspace {
   }
 
   async summary(): Promise<CaseSummary | null> {
-    const s = this.session;
-    if (!s || s.isClosed) return null;
-    const summary = await caseSummary(s.db, s.path ?? '');
-    // An untitled case has no file yet: path '' and the session's display name.
-    return { ...summary, path: s.path ?? '', name: s.name, readOnly: s.readOnly, dirty: s.dirty };
+    for (let attempt = 0; ; attempt++) {
+      const s = this.session;
+      if (!s || s.isClosed) return null;
+      try {
+        const summary = await caseSummary(s.db, s.path ?? '');
+        // An untitled case has no file yet: path '' and the session's display name.
+        return { ...summary, path: s.path ?? '', name: s.name, readOnly: s.readOnly, dirty: s.dirty };
+      } catch (e) {
+        // Another client switched the case while this was reading the old one: read the new one.
+        if (s === this.session || attempt >= 2) throw e;
+      }
+    }
   }
 
   /** Emits `case.changed` with the current summary (after open, ingest, close, save, analysis). */
@@ -143,6 +151,8 @@ export class Workspace {
   async open(path: string, opts: { readOnly?: boolean } = {}): Promise<CaseSummary> {
     const target = resolve(path);
     if (!existsSync(target)) throw new AppError('not-found', `${target} does not exist. Check the path and try again.`);
+    // The bundled demo is never written, however it is reached (menu, Recent, the OS).
+    if (this.demoPath && target === resolve(this.demoPath)) opts = { ...opts, readOnly: true };
     return this.switchTo(async () => {
       if (this.session && !this.session.isClosed && this.session.path === target && !!opts.readOnly === this.session.readOnly) return this.session;
       return CaseSession.open(target, { readOnly: opts.readOnly });
@@ -150,15 +160,14 @@ export class Workspace {
   }
 
   /**
-   * The bundled demo. It is opened from a working copy like any case file, so notes and imports
-   * work; saving writes back only where the user chooses (Save As), never into the app's resources.
+   * The bundled demo, read-only: it is never written back into the app's resources. After a Save
+   * As it is reopened read-write from the saved copy (see adopt), so the user can work on it.
    */
   async openDemo(): Promise<CaseSummary> {
     if (!this.demoPath || !existsSync(this.demoPath)) {
       throw new AppError('not-found', 'The demo investigation is not bundled with this build (run npm run demo:build).');
     }
-    const demo = this.demoPath;
-    return this.switchTo(() => CaseSession.open(demo, { readOnly: true }));
+    return this.open(this.demoPath, { readOnly: true });
   }
 
   async create(path?: string): Promise<CaseSummary> {
@@ -183,16 +192,43 @@ export class Workspace {
       const opened = await next();
       if (opened === this.session) return;
       const old = this.session;
-      this.session = opened;
-      // Saves, renames and dirty changes (notes, reviews, autosave) reach every client.
-      opened.onChange = (changed) => {
-        if (changed === this.session) this.changedSoon();
-      };
+      this.adopt(opened);
       if (old) await old.close().catch((e) => this.log(`closing ${old.path} failed: ${toErrorValue(e).message}`));
     });
     const summary = await this.notifyChanged();
     if (!summary) throw new AppError('internal', 'The investigation closed while it was being opened.');
     return summary;
+  }
+
+  private adopt(opened: CaseSession): void {
+    this.session = opened;
+    const openedFrom = opened.path;
+    opened.onChange = (changed) => {
+      if (changed !== this.session) return;
+      // A read-only case saved under a new name is the user's own copy now: reopen it writable.
+      if (changed.readOnly && changed.path && changed.path !== openedFrom && !changed.dirty) {
+        setTimeout(() => void this.reopenWritable(changed), 0);
+        return;
+      }
+      // Saves, renames and dirty changes (notes, reviews, autosave) reach every client.
+      this.changedSoon();
+    };
+  }
+
+  private async reopenWritable(s: CaseSession): Promise<void> {
+    try {
+      await this.serialize(async () => {
+        if (s !== this.session || s.isClosed || !s.path) return;
+        const path = s.path;
+        await this.cancelAll();
+        this.session = null;
+        await s.close(); // releases the lock the save took on the new file
+        this.adopt(await CaseSession.open(path));
+      });
+    } catch (e) {
+      this.log(`reopening the saved copy failed: ${toErrorValue(e).message}`);
+    }
+    await this.notifyChanged().catch((e) => this.log(`case summary failed: ${toErrorValue(e).message}`));
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
@@ -215,7 +251,11 @@ export class Workspace {
       const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
       throw new AppError('not-found', `${missing[0]}${more} does not exist. Check the path and try again.`);
     }
-    if (!this.session || this.session.isClosed) await this.create();
+    if (!this.session || this.session.isClosed) {
+      // Two imports dropped at once on an empty window go into the same new case.
+      this.creating ??= this.create().finally(() => (this.creating = null));
+      await this.creating;
+    }
     const session = this.requireSession();
     if (session.readOnly) {
       throw new AppError('read-only', `${session.name} is open read-only. Save it under a new name (Save As) or start a new investigation to import more logs.`);

@@ -62,6 +62,6 @@ export async function dispatch(
 }
 
 /** The context every front door builds: the workspace plus its event fan-out. */
-export function contextFor(ws: HandlerContext['ws']): HandlerContext {
-  return { ws, emit: (event, payload) => ws.emit(event, payload) };
+export function contextFor(ws: HandlerContext['ws'], extra: Pick<HandlerContext, 'pickPath'> = {}): HandlerContext {
+  return { ws, emit: (event, payload) => ws.emit(event, payload), ...extra };
 }

@@ -5,7 +5,11 @@ export interface HandlerContext {
   ws: Workspace;
   /** Push an event to every window / browser client. */
   emit<E extends EventName>(event: E, payload: Events[E]): void;
+  /** Native file dialogs, present only in the desktop app. */
+  pickPath?(kind: PickKind, defaultName?: string): Promise<string[]>;
 }
+
+export type PickKind = ParsedArgsOf<'app.pickPath'>['kind'];
 
 export type Handler<C extends Channel> = (args: ParsedArgsOf<C>, ctx: HandlerContext) => Promise<ResultOf<C>>;
 

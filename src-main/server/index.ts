@@ -154,7 +154,12 @@ export async function startServer(opts: ServeOptions): Promise<ServeHandle> {
         sendResult(res, 400, { ok: false, error: { code: 'bad-argument', message: 'The request body is not valid JSON.' } });
         return;
       }
-      const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      let channel: string;
+      try {
+        channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      } catch {
+        channel = url.pathname.slice('/api/'.length);
+      }
       const result = await dispatch(channel, args, ctx, log);
       sendResult(res, !result.ok && result.error.code === 'not-found' && result.error.message.startsWith('Unknown request') ? 404 : 200, result);
       return;

@@ -6,6 +6,7 @@
  */
 export const channelNames = [
   'app.info',
+  'app.pickPath',
   'case.current',
   'case.open',
   'case.openDemo',

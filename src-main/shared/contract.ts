@@ -72,6 +72,10 @@ const none = z.object({}).strict();
 
 export const contract = {
   'app.info': request(none).returns<{ version: string; formatVersion: number; mode: 'electron' | 'browser'; demoAvailable: boolean }>(),
+  /** Desktop only: a native open/save dialog; [] when cancelled. Browser mode answers an error (type the path instead). */
+  'app.pickPath': request(
+    z.object({ kind: z.enum(['open-case', 'import-files', 'import-folder', 'save-case', 'save-report', 'save-shared']), defaultName: z.string().max(255).optional() }).strict(),
+  ).returns<{ paths: string[] }>(),
 
   'case.current': request(none).returns<CaseSummary | null>(),
   'case.open': request(z.object({ path }).strict()).returns<CaseSummary>(),

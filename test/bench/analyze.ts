@@ -13,7 +13,14 @@ async function main(): Promise<void> {
     const ing = await runChild(...tsxArgs(child, ['ingest', join(data.dir, 'export'), casePath]));
     const records = Number(/"records":(\d+)/.exec(ing.stdout)?.[1] ?? 0);
     console.log(`ingest:   ${ing.seconds.toFixed(1)} s (${rate(records, ing.seconds)}), peak RSS ${ing.peakRssMb.toFixed(0)} MB`);
-    const an = await runChild(...tsxArgs(child, ['analyze', casePath]));
+    let an;
+    try {
+      an = await runChild(...tsxArgs(child, ['analyze', casePath]));
+    } catch (e) {
+      console.log(`analysis failed: ${(e as Error).message.split('\n')[0]}`);
+      process.exitCode = 1;
+      return;
+    }
     const out = JSON.parse(an.stdout.trim().split('\n').pop()!) as { findings: number; timings: Record<string, number> };
     console.log(`analysis: ${an.seconds.toFixed(1)} s (${rate(records, an.seconds)}), peak RSS ${an.peakRssMb.toFixed(0)} MB, ${out.findings} findings`);
     console.log(`analysis steps (ms): ${JSON.stringify(out.timings)}`);

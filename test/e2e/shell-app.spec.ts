@@ -1,14 +1,19 @@
 import { expect, test } from '@playwright/test';
 import { serveUrl, watchConsole } from './helpers/console.ts';
 
-test('the app loads over tunnelscope serve, opens the demo, and logs no console errors or warnings', async ({ page }) => {
+test('the app loads over tunnelscope serve, opens the demo, and logs no console errors or warnings', async ({ page, request }) => {
+  const { url, origin, token } = serveUrl();
+  // Start from "nothing open" whatever earlier specs did: the app itself must open the demo.
+  const closed = await request.post(`${origin}/api/case.close`, { data: {}, headers: { 'x-tunnelscope-token': token } });
+  expect(await closed.json()).toEqual({ ok: true, value: null });
   const problems = watchConsole(page);
-  const { url } = serveUrl();
   const response = await page.goto(url);
   expect(response?.status()).toBe(200);
   await expect(page).toHaveTitle(/Tunnelscope$/);
   // The UI sets this once the case summary has loaded (see test/e2e/helpers/README.md).
   await expect(page.locator('[data-testid="app-ready"]')).toBeAttached();
+  // The token leaves the address bar once the client has it.
+  expect(new URL(page.url()).searchParams.has('token')).toBe(false);
 
   // The demo is the open investigation, and the page reaches the contract through its cookie.
   const current = await page.evaluate(async () => {

@@ -50,6 +50,23 @@ async function openTab(page: Page, tab: string, view: string): Promise<void> {
   await page.evaluate(() => window.scrollBy(0, 10_000));
 }
 
+/** The first rows of the conversations table overlap [from, to] (a minute of slack for record granularity). */
+async function expectRowsWithin(page: Page, from: number, to: number): Promise<void> {
+  const rows = page.getByTestId('conv-table').locator('[role=row][data-index]');
+  await expect(rows.first()).toBeVisible();
+  // When every row is on one day the date is in the status line and cells hold the time of day.
+  const dayBadge = page.getByTestId('conv-day');
+  const day = (await dayBadge.count()) ? /\d{4}-\d{2}-\d{2}/.exec(await dayBadge.innerText())![0] : null;
+  const at = (text: string, ref: string | null) => Date.parse(`${text.length > 8 ? text.slice(0, 10) : ref}T${text.slice(-8)}Z`);
+  for (const row of (await rows.all()).slice(0, 10)) {
+    const cells = (await row.locator('[role=gridcell]').allInnerTexts()).map((c) => c.trim());
+    const first = at(cells[0]!, day);
+    const last = at(cells[1]!, cells[0]!.length > 8 ? cells[0]!.slice(0, 10) : day);
+    expect(last).toBeGreaterThanOrEqual(from - 60_000);
+    expect(first).toBeLessThanOrEqual(to + 60_000);
+  }
+}
+
 test.describe.configure({ mode: 'serial' });
 
 test('workbench data views: import, sources, conversations, SQL, notes', async ({ page, context }) => {
@@ -101,23 +118,25 @@ test('workbench data views: import, sources, conversations, SQL, notes', async (
   await bothThemes(page, '03-conversations-all');
 
   // Brush the timeline: drag across the middle of the chart; the window and the table follow.
-  const chart = page.getByTestId('timeline').locator('canvas').first();
-  const box = await chart.boundingBox();
-  expect(box).not.toBeNull();
   const fromBefore = await page.getByTestId('conv-from').inputValue();
-  await page.mouse.move(box!.x + box!.width * 0.45, box!.y + box!.height * 0.5);
-  await page.mouse.down();
-  await page.mouse.move(box!.x + box!.width * 0.5, box!.y + box!.height * 0.5, { steps: 8 });
-  await page.mouse.move(box!.x + box!.width * 0.55, box!.y + box!.height * 0.5, { steps: 8 });
-  await page.mouse.up();
-  let brushed = true;
+  let brushed = false;
   try {
+    const chart = page.getByTestId('timeline').locator('canvas').first();
+    await chart.waitFor({ state: 'visible', timeout: 15_000 });
+    const box = (await chart.boundingBox())!;
+    await chart.scrollIntoViewIfNeeded();
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 8 });
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.5, { steps: 8 });
+    await page.mouse.up();
     await expect(page.getByTestId('conv-from')).not.toHaveValue(fromBefore, { timeout: 5000 });
+    brushed = true;
   } catch {
     brushed = false;
   }
+  test.info().annotations.push({ type: 'window', description: brushed ? 'brushed on the timeline' : 'typed into the filter bar (the timeline did not take the drag)' });
   if (!brushed) {
-    // The chart did not take the drag (e.g. no brush on this layout): set the same window by typing.
     const t0 = Date.parse(fromBefore.replace(' ', 'T') + 'Z');
     const t1 = Date.parse((await page.getByTestId('conv-to').inputValue()).replace(' ', 'T') + 'Z');
     const iso = (t: number) => new Date(t).toISOString().slice(0, 19).replace('T', ' ');
@@ -125,21 +144,29 @@ test('workbench data views: import, sources, conversations, SQL, notes', async (
     await page.getByTestId('conv-to').fill(iso(t0 + (t1 - t0) * 0.55));
     await page.getByTestId('conv-to').press('Enter');
   }
+  await openTab(page, 'conversations', 'conversations-view');
   await expect.poll(count, { timeout: 30_000 }).toBeLessThan(all);
   await expect.poll(count).toBeGreaterThan(0);
   // Every row shown overlaps the window.
+  const rows = page.getByTestId('conv-table').locator('[role=row][data-index]');
   const from = Date.parse((await page.getByTestId('conv-from').inputValue()).replace(' ', 'T') + 'Z');
   const to = Date.parse((await page.getByTestId('conv-to').inputValue()).replace(' ', 'T') + 'Z');
-  const rows = page.getByTestId('conv-table').locator('[role=row][data-index]');
-  await expect(rows.first()).toBeVisible();
-  for (const row of (await rows.all()).slice(0, 10)) {
-    const cells = await row.locator('[role=gridcell]').allInnerTexts();
-    const first = Date.parse(cells[0]!.trim().replace(' ', 'T') + 'Z');
-    const last = Date.parse(cells[1]!.trim().replace(' ', 'T') + 'Z');
-    expect(last).toBeGreaterThanOrEqual(from - 60_000);
-    expect(first).toBeLessThanOrEqual(to + 60_000);
-  }
+  await expect(() => expectRowsWithin(page, from, to)).toPass({ timeout: 15_000 });
   await shot(page, '04-conversations-window');
+
+  // The replay playhead: step a few buckets in, pin the table to the playhead, and it shows the replay window.
+  for (let i = 0; i < 5; i++) await page.getByTestId('replay-step').click(); // a few buckets into the case
+  await page.getByLabel('at playhead').check();
+  const scope = page.getByTestId('conv-scope');
+  await expect(scope).toContainText('Active in the replay window');
+  const m = /(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) – (?:(\d{4}-\d{2}-\d{2}) )?(\d{2}:\d{2}:\d{2})/.exec(await scope.innerText())!;
+  const pFrom = Date.parse(`${m[1]}T${m[2]}Z`);
+  const pTo = Date.parse(`${m[3] ?? m[1]}T${m[4]}Z`);
+  expect(pTo - pFrom).toBeGreaterThanOrEqual(60_000);
+  await expect(() => expectRowsWithin(page, pFrom, pTo)).toPass({ timeout: 15_000 });
+  await shot(page, '04b-conversations-playhead');
+  await page.getByLabel('at playhead').uncheck();
+  await expect(page.getByTestId('conv-from')).toBeVisible();
 
   // A filter from the bar: port 443 only.
   await page.getByTestId('f-port').fill('443');

@@ -7,7 +7,7 @@
 import { rmSync, renameSync, mkdirSync, existsSync, statSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateScenario, topology } from './generator/index.ts';
+import { generateScenario, scoreFindings, topology } from './generator/index.ts';
 import { Db } from '../../src-main/engine/db/index.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -61,6 +61,10 @@ export async function buildDemo(opts: { withCase?: boolean } = {}): Promise<void
       const { runAnalysis } = await import('../../src-main/engine/analysis/run.ts');
       const a = await runAnalysis(db);
       console.log(`analysis: ${a.findings.length} findings in ${a.elapsedMs} ms (${[...new Set(a.findings.map((f) => f.kind))].join(', ')})`);
+      const score = scoreFindings(res.truth.expected, a.findings);
+      console.log(`against truth.json: ${score.matched.length} matched, ${score.missed.length} required missed, ${score.falsePositives.length} warning/critical false positives`);
+      for (const m of score.missed) console.log(`  missed: ${m.kind} ${JSON.stringify(m.subject)} ${m.start}–${m.end}`);
+      for (const f of score.falsePositives) console.log(`  false positive: ${f.kind} ${f.severity} ${JSON.stringify(f.subject)} ${f.start}–${f.end}`);
     } catch (e) {
       console.warn(`analysis skipped: ${(e as Error).message}`);
     }

@@ -23,7 +23,10 @@ describe('atomic save', () => {
     await s.close();
     const before = sha(file);
 
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'case-save-child.mts'), file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The child's working copy lives on another filesystem (tmpfs) when it can, so the save is a
+    // real byte copy even where the case's filesystem would make it an instant reflink.
+    const env = existsSync('/dev/shm') ? { ...process.env, TUNNELSCOPE_WORK_DIR: '/dev/shm' } : process.env;
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'case-save-child.mts'), file], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
@@ -50,6 +53,21 @@ describe('atomic save', () => {
     expect(existsSync(tmp)).toBe(true); // the half-written temp is still there…
     expect(sha(file)).toBe(before); // …and the original was never touched
 
+    // The killed child's working directory is left behind; a session using the same work root sweeps it.
+    if (env.TUNNELSCOPE_WORK_DIR) {
+      const { sweepWorkDirs } = await import('../../src-main/engine/case/files.ts');
+      const saved = process.env.TUNNELSCOPE_WORK_DIR;
+      process.env.TUNNELSCOPE_WORK_DIR = env.TUNNELSCOPE_WORK_DIR;
+      try {
+        sweepWorkDirs();
+      } finally {
+        if (saved === undefined) delete process.env.TUNNELSCOPE_WORK_DIR;
+        else process.env.TUNNELSCOPE_WORK_DIR = saved;
+      }
+      const left = readdirSync(env.TUNNELSCOPE_WORK_DIR).filter((n) => n.startsWith('tunnelscope-work-'));
+      for (const n of left) expect(readFileSync(join(env.TUNNELSCOPE_WORK_DIR, n, 'owner.pid'), 'utf8')).not.toBe(String(child.pid));
+    }
+
     const r = await CaseSession.open(file, { autosaveMs: 0 }); // the dead child's lock is stale
     try {
       expect((await r.listNotes()).map((n) => n.text)).toEqual(['before the crash']);
@@ -58,5 +76,37 @@ describe('atomic save', () => {
     } finally {
       await r.close();
     }
+  });
+
+  it('a file another process has open is refused with a message naming that process', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'tscope-lock-'));
+    dirs.push(d);
+    const file = join(d, 'shared.tscope');
+    const s = await CaseSession.create(file, { autosaveMs: 0 });
+    await s.close();
+    const holder = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, 'case-lock-child.mts'), file],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (b) => String(b).includes('open') && resolve());
+        holder.on('exit', () => reject(new Error('holder exited')));
+      });
+      await expect(CaseSession.open(file)).rejects.toMatchObject({
+        code: 'case-locked',
+        message: expect.stringContaining(`another Tunnelscope process (pid ${holder.pid})`),
+      });
+      // Read-only is still possible: it takes no lock and never writes the file.
+      const ro = await CaseSession.open(file, { readOnly: true });
+      await ro.close();
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.on('exit', r));
+    }
+    // Once the holder is gone, its lock is stale and the file opens normally.
+    const again = await CaseSession.open(file);
+    await again.close();
   });
 });

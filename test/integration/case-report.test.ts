@@ -60,7 +60,8 @@ describe('incident report', () => {
       expect(html).toContain(`default-src 'none'`);
       expect(html).not.toMatch(/<script/i);
       expect(html).not.toMatch(/\s(src|href)=["']?(https?:)?\/\//i);
-      expect(html).not.toMatch(/<img|onerror=/i);
+      expect(html).not.toMatch(/<img/i);
+      expect(html).not.toMatch(/<[^>]*onerror=/i);
       expect(html).toContain('&lt;script&gt;fetch(&#39;https://evil.example/x&#39;)&lt;/script&gt;');
       // Charts are inline SVG; the sections are there, notes in time order.
       expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(2);
@@ -71,7 +72,7 @@ describe('incident report', () => {
       const md = readFileSync(await exportReport(s, { out: join(root, 'report.md'), format: 'md' }), 'utf8');
       expect(md).toMatch(/^# Incident report: /);
       expect(md).not.toMatch(/<script|<img/);
-      expect(md).toContain('\\<script\\>');
+      expect(md).toContain('&lt;script&gt;');
       expect(md).toContain('## Notes and bookmarks (2)');
 
       // Open it in Chromium with the network cut off, and keep a screenshot to look at.

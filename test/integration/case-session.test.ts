@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -136,6 +136,13 @@ describe('CaseSession', () => {
       ['header.tscope', bytes.subarray(0, 4096)],
       ['empty.tscope', Buffer.alloc(0)],
       ['text.tscope', Buffer.from('version account-id interface-id\n2 123 eni-1\n')],
+      // Damage inside data blocks: the header is fine, the block checksums are not.
+      ...[0.3, 0.7, 0.9].map((at): [string, Buffer] => {
+        const c = Buffer.from(bytes);
+        const from = Math.floor(bytes.length * at);
+        for (let i = from; i < from + 4096; i++) c[i] = c[i]! ^ 0x5a;
+        return [`flipped-${at}.tscope`, c];
+      }),
     ];
     for (const [name, content] of cases) {
       const p = join(d, name);
@@ -153,6 +160,19 @@ describe('CaseSession', () => {
     await expect(CaseSession.open(foreign)).rejects.toMatchObject({ code: 'case-corrupt', message: expect.stringContaining('not a Tunnelscope investigation file') });
     expect(sha(foreign)).toBe(fBytes);
     await expect(CaseSession.open(join(d, 'missing.tscope'))).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('sweeps working directories that a crashed process left behind, and cleans up its own on close', async () => {
+    const orphan = mkdtempSync(join(tmpdir(), 'tunnelscope-work-'));
+    writeFileSync(join(orphan, 'owner.pid'), '4194001');
+    writeFileSync(join(orphan, 'case.tscope'), 'left over');
+    const s = await CaseSession.create(undefined, { autosaveMs: 0 });
+    expect(existsSync(orphan)).toBe(false);
+    const mine = readdirSync(tmpdir()).filter((n) => n.startsWith('tunnelscope-work-') && readFileSync(join(tmpdir(), n, 'owner.pid'), 'utf8') === String(process.pid));
+    expect(mine.length).toBeGreaterThan(0);
+    await s.close();
+    const after = readdirSync(tmpdir()).filter((n) => mine.includes(n));
+    expect(after.length).toBe(mine.length - 1);
   });
 
   it('a file from a newer Tunnelscope is refused with a clear message', async () => {

@@ -2,7 +2,7 @@
  * The shell's own handlers (app.info, case.current/open/openDemo/new/close, ingest.start/cancel,
  * quarantine.list) with the real engine and DuckDB, through dispatch() as both front doors call them.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ const quiet = () => undefined;
 let dir: string;
 let demo: string;
 let big: string;
+let small: string;
 
 type Seen = { event: EventName; payload: unknown }[];
 
@@ -54,6 +55,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tscope-handlers-'));
   big = join(dir, 'big-flows.log');
   await writeFlowLog(big, 300_000);
+  small = join(dir, 'small-flows.log');
+  await writeFlowLog(small, 10, 1_710_000_000);
   // A saved case to serve as "the demo" and to reopen.
   const { ws, value } = setup();
   demo = join(dir, 'demo.tscope');
@@ -75,6 +78,21 @@ describe('app.info and case.current', () => {
     const d = setup({ demoPath: demo });
     live.push(d.ws);
     expect(await d.value('app.info')).toMatchObject({ demoAvailable: true });
+  });
+});
+
+describe('app.pickPath', () => {
+  it('uses the front door\'s native dialogs, and says to type the path where there are none', async () => {
+    const t = setup();
+    live.push(t.ws);
+    const r = await t.call('app.pickPath', { kind: 'import-files' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad-argument' } });
+    if (!r.ok) expect(r.error.message).toMatch(/desktop app/);
+    const asked: unknown[] = [];
+    const ctx = { ...contextFor(t.ws), pickPath: async (kind: string, name?: string) => (asked.push([kind, name]), ['/picked/a.log', '/picked/b.log']) };
+    expect(await dispatch('app.pickPath', { kind: 'import-files' }, ctx, quiet)).toEqual({ ok: true, value: { paths: ['/picked/a.log', '/picked/b.log'] } });
+    expect(await dispatch('app.pickPath', { kind: 'save-report', defaultName: 'incident.md' }, ctx, quiet)).toMatchObject({ ok: true });
+    expect(asked).toEqual([['import-files', undefined], ['save-report', 'incident.md']]);
   });
 });
 
@@ -143,6 +161,18 @@ describe('case lifecycle', () => {
     const r = await t.call('ingest.start', { paths: [join(FIX, '01-accepted-rejected.default-v2.log')] });
     expect(r).toMatchObject({ ok: false, error: { code: 'read-only' } });
 
+    // Save As makes it the user's own, writable copy; the demo file itself is untouched.
+    const before = readFileSync(copy);
+    const mine = join(dir, 'my-demo.tscope');
+    const writable = t.next('case.changed', (c) => c?.path === mine && !c.readOnly);
+    expect(await t.value('case.save', { path: mine })).toEqual({ path: mine });
+    expect((await writable)!.counts.vpc_flows).toBe(s.counts.vpc_flows);
+    const done = t.next('ingest.done');
+    await t.value('ingest.start', { paths: [small] });
+    expect((await done).records).toBe(10);
+    await t.ws.idle();
+    expect(readFileSync(copy).equals(before)).toBe(true);
+
     const none = setup({ demoPath: join(dir, 'not-built.tscope') });
     live.push(none.ws);
     const missing = await none.call('case.openDemo');
@@ -184,6 +214,21 @@ describe('ingest jobs', () => {
     expect(elsewhere).toEqual({ total: 0, rows: [] });
     const page = await t.value<{ total: number; rows: unknown[] }>('quarantine.list', { offset: q.total, limit: 5 });
     expect(page.rows).toEqual([]);
+  });
+
+  it('puts two imports started at once on an empty workspace into one new case', async () => {
+    const t = setup();
+    live.push(t.ws);
+    const [a, b] = await Promise.all([
+      t.value<{ jobId: string }>('ingest.start', { paths: [join(FIX, '01-accepted-rejected.default-v2.log')] }),
+      t.value<{ jobId: string }>('ingest.start', { paths: [join(FIX, 'mixed-bad-lines.log')] }),
+    ]);
+    expect(a.jobId).not.toBe(b.jobId);
+    await t.ws.idle();
+    const s = await t.value<CaseSummary>('case.current');
+    expect(s.sources).toHaveLength(2);
+    expect(s.counts.vpc_flows).toBe(4);
+    expect(t.seen.filter((e) => e.event === 'ingest.done').every((e) => !(e.payload as IngestSummary).cancelled)).toBe(true);
   });
 
   it('reports missing paths before queueing anything', async () => {

@@ -159,6 +159,14 @@ describe('Transit Gateway and VPC snapshots', () => {
     ]);
   });
 
+  it('ties unnamed TGW routes to the only route table the case knows, whichever file comes first', async () => {
+    const c = await open();
+    await c.ingest(fix('conformance/search-transit-gateway-routes.output.json'));
+    expect(await c.all("SELECT DISTINCT table_id FROM routes WHERE table_kind = 'tgw'")).toEqual([{ table_id: null }]);
+    await c.ingest(fix('config/describe-transit-gateway-attachments.json'));
+    expect(await c.all("SELECT DISTINCT table_id FROM routes WHERE table_kind = 'tgw'")).toEqual([{ table_id: 'tgw-rtb-0abc1234def567890' }]);
+  });
+
   it('reads VPC routes: local, propagated VGW, static TGW, blackhole, prefix list, IPv6', async () => {
     const c = await open();
     await c.ingest(fix('config/describe-route-tables.json'));

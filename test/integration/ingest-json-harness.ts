@@ -46,8 +46,8 @@ export class Case {
     this.db = await Db.open(this.path, { threads: 2 });
     return this;
   }
-  async ingest(path: string, options: IngestOptions = {}, displayPath = path): Promise<{ sourceId: number; detection: Detection; result: LoadResult }> {
-    const found = detect(path);
+  async ingest(path: string, options: IngestOptions = {}, displayPath = path, force?: FormatHandler): Promise<{ sourceId: number; detection: Detection; result: LoadResult }> {
+    const found = force ? { handler: force, detection: { kind: 'unknown' as const, format: 'forced', confidence: 0 } } : detect(path);
     if (!found) throw new Error(`no handler claims ${path}`);
     const { handler, detection } = found;
     return this.db.use((conn) =>

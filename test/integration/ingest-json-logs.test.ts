@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { vpnLogHandler } from '../../src-main/engine/ingest/formats/vpn-log.ts';
 import { Case, fix } from './ingest-json-harness.ts';
 
 const A = 'vpn-0a1b2c3d4e5f60718';
@@ -46,6 +47,15 @@ describe('Site-to-Site VPN tunnel activity logs', () => {
     expect(raw).toEqual([{ d: 'AWS tunnel DPD timed out after 3 retransmits' }]);
   });
 
+  it('writes an event once when two exports overlap (export text after filter-log-events)', async () => {
+    const c = await open();
+    await c.ingest(fix('logs/tunnel-filter-log-events.json'));
+    await c.ingest(fix('logs/bgp-subscription.json'));
+    const r = await c.ingest(fix(`logs/export-${A}-203.0.113.10-000000.txt`));
+    expect(r.result).toMatchObject({ linesRead: 5, records: 0, overlapRecords: 4, quarantined: 1 });
+    expect(await c.all("SELECT count(*)::INTEGER AS n FROM vpn_events WHERE tunnel_ip = '203.0.113.10'")).toEqual([{ n: 6 }]);
+  });
+
   it('reads get-log-events (no stream) with the tunnel from the file name', async () => {
     const c = await open();
     const r = await c.ingest(fix(`logs/${B}-198.51.100.7.get-log-events.json`));
@@ -65,6 +75,33 @@ describe('Site-to-Site VPN tunnel activity logs', () => {
     expect(await c.all('SELECT event FROM vpn_events ORDER BY ts')).toEqual([{ event: 'rekey' }, { event: 'dpd-timeout' }, { event: 'delete-received' }]);
     expect(await c.all('SELECT vpn_id, tunnel_ip, type, status FROM bgp_events')).toEqual([{ vpn_id: A, tunnel_ip: '203.0.113.10', type: 'BGPStatus', status: 'DOWN' }]);
     expect(await c.all('SELECT line, reason FROM quarantine')).toEqual([{ line: 5, reason: 'Line does not hold an ISO timestamp followed by a JSON message.' }]);
+  });
+
+  it('reads a JSON array of events (--query events) and `aws logs tail` lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tscope-tail-'));
+    dirs.push(dir);
+    const rec = (t: number, details: string, p1: string, p2: string) =>
+      JSON.stringify({ event_timestamp: t, details, dpd_enabled: true, nat_t_detected: true, ike_phase1_state: p1, ike_phase2_state: p2 });
+    const arr = join(dir, 'events.json');
+    writeFileSync(arr, JSON.stringify([
+      { logStreamName: `${A}-203.0.113.10`, timestamp: 1795166400000, message: rec(1795166400, 'AWS tunnel DPD timed out after 3 retransmits', 'down', 'down') },
+      { logStreamName: `${A}-203.0.113.10`, timestamp: 1795166460000, message: rec(1795166460, 'AWS tunnel processed response (id=1) for IKE_AUTH', 'established', 'established') },
+    ], null, 2));
+    const tail = join(dir, 'tail.log');
+    writeFileSync(tail, [
+      `2026-11-20T09:20:00.000000+00:00 ${A}-203.0.113.20 ${rec(1795166400, 'AWS tunnel received DELETE for IKE_SA from CGW', 'down', 'down')}`,
+      `2026-11-20T09:21:00.000000+00:00 ${A}-203.0.113.20 ${rec(1795166460, 'AWS tunnel processed request (id=2) for CREATE_CHILD_SA', 'established', 'established')}`,
+    ].join('\n') + '\n');
+    const c = await open();
+    const r1 = await c.ingest(arr);
+    const r2 = await c.ingest(tail);
+    expect([r1.detection.format, r2.detection.format]).toEqual(['json-array', 'cwl-export']);
+    expect(await c.all('SELECT tunnel_ip, event, nat_t_detected FROM vpn_events ORDER BY tunnel_ip, ts')).toEqual([
+      { tunnel_ip: '203.0.113.10', event: 'dpd-timeout', nat_t_detected: true },
+      { tunnel_ip: '203.0.113.10', event: 'ike-established', nat_t_detected: true },
+      { tunnel_ip: '203.0.113.20', event: 'delete-received', nat_t_detected: true },
+      { tunnel_ip: '203.0.113.20', event: 'ike-established', nat_t_detected: true },
+    ]);
   });
 
   it('reads JSON lines of bare records (VpnConnectionId in the record), counting blank and bad lines', async () => {
@@ -147,5 +184,20 @@ describe('Site-to-Site VPN tunnel BGP logs', () => {
     expect(await c.all('SELECT line, reason FROM quarantine')).toEqual([
       { line: 3, reason: 'The record has no usable time (event_timestamp, timestamp or CloudWatch event time).' },
     ]);
+  });
+});
+
+describe('CloudWatch Logs containers of other logs', () => {
+  it('are not claimed; loaded anyway, every event is quarantined with the reason', async () => {
+    const c = await open();
+    for (const f of ['conformance/filter-log-events.output.json', 'conformance/get-log-events.output.json']) {
+      const r = await c.ingest(fix(f), {}, fix(f), vpnLogHandler);
+      expect(r.result.records).toBe(0);
+      expect(r.result.quarantined).toBe(r.result.linesRead);
+    }
+    const q = await c.all<{ raw: string; reason: string }>('SELECT raw, reason FROM quarantine ORDER BY source_id, line');
+    expect(q).toHaveLength(5);
+    expect(new Set(q.map((x) => x.reason))).toEqual(new Set(['The log message is not JSON (only the JSON output format of Site-to-Site VPN logs is read).']));
+    expect(q[0]!.raw).toContain('Test MESSAGE1');
   });
 });

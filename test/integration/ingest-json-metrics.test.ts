@@ -64,6 +64,14 @@ describe('get-metric-data with a query file', () => {
     expect(s.every((x) => !x.attributed && x.period_s === 300)).toBe(true);
   });
 
+  it('writes a point once when the same page arrives twice (pasted pages and page files)', async () => {
+    const c = await open();
+    await c.ingest(fix('metrics/get-metric-data.two-pages.json'));
+    const again = await c.ingest(fix('metrics/get-metric-data.page1.json'));
+    expect(again.result).toMatchObject({ linesRead: 30, records: 0, overlapRecords: 30, quarantined: 0 });
+    expect(await c.all('SELECT count(*)::INTEGER AS n FROM metric_points')).toEqual([{ n: 60 }]);
+  });
+
   it('prefers the query file in the same folder when several define the same Id', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tscope-q-'));
     dirs.push(dir);
@@ -135,7 +143,10 @@ describe('labels, file names and explicit attribution', () => {
       { vpn_id: A, tunnel_ip: '203.0.113.20', attributed: true },
     ]);
     await expect(c.db.use((conn) => attributeSeries(conn, 'nope', A, '203.0.113.20'))).rejects.toMatchObject({ code: 'not-found' });
-    await expect(c.db.use((conn) => attributeSeries(conn, 'plain:TunnelDataIn', 'vpn-xyz', '203.0.113.20'))).rejects.toMatchObject({ code: 'bad-argument' });
+    await expect(c.db.use((conn) => attributeSeries(conn, 'plain:TunnelDataIn', 'vpn_123', '203.0.113.20'))).rejects.toMatchObject({ code: 'bad-argument' });
+    // The query Id alone is enough.
+    expect(await c.db.use((conn) => attributeSeries(conn, 'plain', 'vpn-0abc123', '203.0.113.10'))).toBe(2);
+    expect(await c.all("SELECT DISTINCT vpn_id, tunnel_ip FROM metric_points WHERE series_key = 'plain:TunnelDataIn'")).toEqual([{ vpn_id: 'vpn-0abc123', tunnel_ip: '203.0.113.10' }]);
     await expect(c.db.use((conn) => attributeSeries(conn, 'plain:TunnelDataIn', A, '300.1.1.1'))).rejects.toMatchObject({ code: 'bad-argument' });
   });
 
@@ -158,7 +169,7 @@ describe('labels, file names and explicit attribution', () => {
     const reasons = (await c.all<{ reason: string }>('SELECT reason FROM quarantine ORDER BY line')).map((x) => x.reason);
     expect(reasons).toEqual([
       'MetricDataResults should be a list of results.',
-      'Value is not a number.',
+      'Sum is not a number.',
       'Not a CloudWatch metrics document: it has neither MetricDataResults nor Datapoints.',
       'Timestamps and Values of this result have different lengths.',
     ]);

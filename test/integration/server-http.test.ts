@@ -208,6 +208,8 @@ describe('the contract over HTTP', () => {
     expect(bad.status).toBe(200);
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'bad-argument' } });
     expect(JSON.parse(bad.body).error.message).toContain("'limit'");
+    const malformed = await post('%E0%A4%A', '{}');
+    expect(malformed.status).toBe(404);
     const unknown = await post('case.explode', '{}');
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body)).toMatchObject({ ok: false, error: { code: 'not-found' } });

@@ -8,7 +8,6 @@ import {
   nextSort,
   queryArgs,
   timeScope,
-  PLAYHEAD_HALF_WINDOW_MS,
 } from '../../src-renderer/features/conversations/conversations.svelte.ts';
 import { parseTimeInput } from '../../src-renderer/features/conversations/time-input.ts';
 import { SqlState } from '../../src-renderer/features/sql/sql.svelte.ts';
@@ -51,7 +50,9 @@ describe('conversation filters → query args', () => {
   it('follows the playhead only when asked (or playing)', () => {
     const w = { from: T0, to: T0 + 3_600_000 };
     expect(timeScope(w, T0 + 600_000, false)).toBe(w);
-    expect(timeScope(w, T0 + 600_000, true)).toEqual({ from: T0 + 600_000 - PLAYHEAD_HALF_WINDOW_MS, to: T0 + 600_000 + PLAYHEAD_HALF_WINDOW_MS });
+    expect(timeScope(w, T0 + 600_000, true)).toEqual({ from: T0 + 540_000, to: T0 + 600_000 });
+    expect(timeScope(w, T0 + 600_000, true, 300_000)).toEqual({ from: T0 + 300_000, to: T0 + 600_000 });
+    expect(timeScope(w, T0 + 600_000, true, 10_000)).toEqual({ from: T0 + 540_000, to: T0 + 600_000 });
     expect(timeScope(null, null, true)).toBeNull();
   });
 
@@ -139,8 +140,8 @@ describe('ConversationsState', () => {
     s.sync();
     await tick();
     expect((api.calls.at(-1)![1] as { filter: { from: string; to: string } }).filter).toMatchObject({
-      from: new Date(T0 + 1_800_000 - 30_000).toISOString(),
-      to: new Date(T0 + 1_800_000 + 30_000).toISOString(),
+      from: new Date(T0 + 1_800_000 - 60_000).toISOString(),
+      to: new Date(T0 + 1_800_000).toISOString(),
     });
   });
 

@@ -139,8 +139,8 @@ describe('timeline option', () => {
     expect(ev).toContain('DPD timeout &lt;b&gt;');
     expect(ev).not.toContain('<b>DPD timeout <b>');
     const st = tooltipHtml(lanes.find((l) => l.kind === 'state')!, T0 + 6 * MIN, 'utc', p, MIN);
-    expect(st).toContain('vpn-1 tunnel 1: <b>down</b>');
-    expect(st).toContain('vpn-1 tunnel 2: <b>unknown</b>');
+    expect(st).toContain('203.0.113.10: <b>down</b>');
+    expect(st).toContain('203.0.113.20: <b>unknown</b>');
   });
 
   it('reads tunnel state values as up / down / partly up / unknown', () => {

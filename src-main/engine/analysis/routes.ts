@@ -59,8 +59,8 @@ export async function explainRoutes(db: Db, prefix: string, at?: string): Promis
       (r) => cidrCovers(r.destination, p),
     );
     const atts = new Map((await c.all<{ attachment_id: string; resource_type: string; resource_id: string }>('SELECT attachment_id, resource_type, resource_id FROM tgw_attachments')).map((a) => [a.attachment_id, a]));
-    const tunnels = await c.all<{ vpn_id: string; tunnel_ip: string; transit_gateway_id: string | null; vpn_gateway_id: string | null; static_routes_only: boolean | null; tunnel_index: number | null }>(
-      'SELECT vpn_id, tunnel_ip, transit_gateway_id, vpn_gateway_id, static_routes_only, tunnel_index FROM vpn_tunnels ORDER BY vpn_id, tunnel_index',
+    const tunnels = await c.all<{ vpn_id: string; tunnel_ip: string; transit_gateway_id: string | null; vpn_gateway_id: string | null; static_routes_only: boolean | null; tunnel_index: number | null; accepted_route_count: number | null }>(
+      'SELECT vpn_id, tunnel_ip, transit_gateway_id, vpn_gateway_id, static_routes_only, tunnel_index, accepted_route_count FROM vpn_tunnels ORDER BY vpn_id, tunnel_index',
     );
     const ecmpCfg = await vpnEcmpSupport(c);
     const events = await loadRouteEvents(c);
@@ -86,6 +86,16 @@ export async function explainRoutes(db: Db, prefix: string, at?: string): Promis
         ecmp = { applies: false, reason: `${vpnId} uses static routing; ECMP needs BGP.` };
         return;
       }
+      // Tunnels that are up per the config but have no RouteStatus record yet: their routes were
+      // advertised before the log starts, so they exist with attributes we cannot see.
+      const silent = tunnels.filter(
+        (t) => t.vpn_id === vpnId && t.static_routes_only !== true && (t.accepted_route_count ?? 0) > 0 && !mine.some((e) => e.tunnelIp === t.tunnel_ip),
+      );
+      for (const t of silent) {
+        candidates.push({ source: 'bgp', table: `${vpnId} BGP (from configuration)`, destination: p, target: tunnelName(vpnId, t.tunnel_ip), vpnId, tunnelIp: t.tunnel_ip, state: 'assumed', chosen: false,
+          reason: `The configuration says this tunnel accepted ${t.accepted_route_count} BGP route(s), but the BGP log has no record of them before ${fmtTime(atS)} (advertised before the log starts): AS path and MED unknown.` });
+      }
+      if (silent.length) steps.push(`${silent.map((t) => tunnelName(vpnId, t.tunnel_ip)).join(' and ')}: BGP routes exist per the configuration but their AS path/MED are not in the log, so the comparison below is incomplete.`);
       if (mine.length === 0) {
         steps.push(`The BGP log has no route for ${p} on ${vpnId} at ${fmtTime(atS)}.`);
         return;
@@ -108,7 +118,9 @@ export async function explainRoutes(db: Db, prefix: string, at?: string): Promis
         if (shortest.length >= 2) steps.push(`AS-path lengths tie; ${onTgw ? `ECMP is ${tgwId && ecmpCfg.has(tgwId) ? `'${ecmpCfg.get(tgwId)}'` : 'not known to be enabled'} on ${tgwId ?? 'the TGW'}` : 'a VGW never uses ECMP'}, so the lowest MED (${minMed}) decides.`);
         ecmp = shortest.length >= 2
           ? { applies: false, reason: onTgw ? `AS-path lengths tie but VpnEcmpSupport is not enabled${tgwId ? ` on ${tgwId}` : ''}.` : 'A virtual private gateway uses one tunnel for egress; ECMP is not supported.' }
-          : { applies: false, reason: `Only ${chosen[0] ? tunnelName(vpnId, chosen[0].tunnelIp) : 'one tunnel'} has the shortest AS path (${minLen}); unequal paths never use ECMP.` };
+          : silent.length
+            ? { applies: false, reason: `Cannot tell from the log alone: ${silent.map((t) => tunnelName(vpnId, t.tunnel_ip)).join(' and ')} has routes whose AS path is not logged. If its AS-path length is also ${minLen}${ecmpOn ? `, ECMP applies (VpnEcmpSupport is enabled on ${tgwId})` : ', the lowest MED decides'}.` }
+            : { applies: false, reason: `Only ${chosen[0] ? tunnelName(vpnId, chosen[0].tunnelIp) : 'one tunnel'} has the shortest AS path (${minLen}); unequal paths never use ECMP.` };
       }
       for (const e of mine) {
         const isChosen = parentChosen && chosen.includes(e);

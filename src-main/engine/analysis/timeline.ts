@@ -3,10 +3,12 @@
  * events (all small); never the raw flow tables. Each source is drawn at its own granularity:
  * flow rollups at the chosen bucket (≥ 60 s), tunnel metrics at max(their period, bucket).
  */
+import { qa, qo } from './sql/query.ts';
 import type { Conn, Db } from '../db/index.ts';
 import type { Band, FindingKind, Series, Severity, Snapshot, TimelineEvent, TimelineQuery, TimelineResult } from '../../shared/domain.ts';
 import { loadTunnels } from './run.ts';
 import { conversationFilter, type SqlParams } from './sql/filters.ts';
+import { only } from './util.ts';
 
 export const BUCKET_SIZES = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 const DEFAULT_MAX_BUCKETS = 600;
@@ -18,7 +20,7 @@ export function pickBucket(from: number, to: number, maxBuckets = DEFAULT_MAX_BU
 
 /** Data span over everything the timeline can draw, in Unix seconds. */
 export async function dataSpan(c: Conn): Promise<{ from: number; to: number } | null> {
-  const r = await c.one<{ a: number | null; z: number | null }>(`
+  const r = await qo<{ a: number | null; z: number | null }>(c, `
     SELECT min(a) AS a, max(z) AS z FROM (
       SELECT min(bucket) AS a, max(bucket) + 60 AS z FROM rollup_flows
       UNION ALL SELECT epoch(min(ts))::BIGINT, epoch(max(ts))::BIGINT + 300 FROM metric_points
@@ -71,14 +73,14 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
     if (convFiltered) {
       // Address/port filters: the rollup has no addresses, so draw from conversations (bytes at their first bucket).
       const cf = conversationFilter({ ...f, from: undefined, to: undefined }, tunnelVpn);
-      const rows = await c.all<{ b: number; v: number }>(
+      const rows = await qa<{ b: number; v: number }>(c, 
         `SELECT first_seen - first_seen % $g AS b, sum(bytes_fwd + bytes_rev) AS v FROM conversations
          WHERE ${cf.where} AND first_seen >= $a AND first_seen < $z GROUP BY 1 ORDER BY 1`,
         { ...cf.params, ...base },
       );
       flowBytes = [series('conversations:filtered', 'Bytes of matching conversations', 'bytes', g, rows)];
     } else {
-      const rows = await c.all<{ k: string; label: string; b: number; v: number }>(
+      const rows = await qa<{ k: string; label: string; b: number; v: number }>(c, 
         `SELECT CASE WHEN tbl = 'tgw_flows' THEN 'tgw:' || attachment ELSE 'vpc:' || coalesce(action, '-') END AS k,
            CASE WHEN tbl = 'tgw_flows' THEN 'TGW ' || attachment || ' (in)' ELSE 'VPC flow logs ' || coalesce(action, '') END AS label,
            bucket - bucket % $g AS b, sum(bytes) AS v
@@ -104,14 +106,14 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
       'REJECT records',
       'count',
       g,
-      await c.all(`SELECT bucket - bucket % $g AS b, sum(records) AS v FROM rollup_flows WHERE ${flowWhere} AND action = 'REJECT' GROUP BY 1 ORDER BY 1`, fp),
+      await qa(c, `SELECT bucket - bucket % $g AS b, sum(records) AS v FROM rollup_flows WHERE ${flowWhere} AND action = 'REJECT' GROUP BY 1 ORDER BY 1`, fp),
     );
     const tgwLost = series(
       'tgw-lost',
       'Packets dropped by the Transit Gateway',
       'packets',
       g,
-      await c.all(
+      await qa(c, 
         `SELECT bucket - bucket % $g AS b, sum(lost_no_route + lost_blackhole + lost_mtu + lost_ttl) AS v FROM rollup_flows
          WHERE ${flowWhere} AND tbl = 'tgw_flows' GROUP BY 1 HAVING v > 0 ORDER BY 1`,
         fp,
@@ -130,12 +132,12 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
       }
       if (f.cidr || f.path || f.capturePoint) {
         const cf = conversationFilter({ cidr: f.cidr, path: f.path, capturePoint: f.capturePoint, port: f.port, protocol: f.protocol, state: state as never }, tunnelVpn);
-        return series(state, label, 'count', g, await c.all(
+        return series(state, label, 'count', g, await qa(c, 
           `SELECT first_seen - first_seen % $g AS b, count(*) AS v FROM conversations WHERE ${cf.where} AND first_seen >= $a AND first_seen < $z GROUP BY 1 ORDER BY 1`,
           { ...cf.params, ...base },
         ));
       }
-      return series(state, label, 'count', g, await c.all(
+      return series(state, label, 'count', g, await qa(c, 
         `SELECT bucket - bucket % $g AS b, sum(conversations) AS v FROM rollup_conversations WHERE ${w.join(' AND ')} GROUP BY 1 ORDER BY 1`,
         cp,
       ));
@@ -143,7 +145,7 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
     const halfOpen = await stateSeries('half-open', 'Half-open TCP conversations');
     const synNoSynAck = await stateSeries('syn-no-synack', 'SYN without SYN-ACK');
 
-    const tunnelRows = await c.all<{ vpn_id: string; tunnel_ip: string; metric: string; p: number; b: number; v: number }>(
+    const tunnelRows = await qa<{ vpn_id: string; tunnel_ip: string; metric: string; p: number; b: number; v: number }>(c, 
       `SELECT vpn_id, tunnel_ip, metric, greatest(coalesce(period_s, 300), $g) AS p,
          epoch(ts)::BIGINT - epoch(ts)::BIGINT % greatest(coalesce(period_s, 300), $g) AS b,
          CASE WHEN metric = 'TunnelState' THEN min(value) ELSE sum(value) END AS v
@@ -172,7 +174,7 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
       });
 
     const events = await timelineEvents(c, a, to);
-    const findings = await c.all<{ id: string; kind: FindingKind; severity: Severity; s: number; e: number; title: string }>(
+    const findings = await qa<{ id: string; kind: FindingKind; severity: Severity; s: number; e: number; title: string }>(c, 
       `SELECT finding_id AS id, kind, severity, epoch_ms(start_ts) AS s, epoch_ms(end_ts) AS e, title FROM findings
        WHERE end_ts >= to_timestamp($a) AND start_ts < to_timestamp($z) ORDER BY start_ts`,
       base,
@@ -196,7 +198,7 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
 const EVENT_LIMIT = 5000;
 
 export async function timelineEvents(c: Conn, a: number, z: number): Promise<TimelineEvent[]> {
-  const rows = await c.all<{ ts: number; kind: string; vpn_id: string | null; tunnel_ip: string | null; label: string; details: string | null; tbl: 'vpn_events' | 'bgp_events'; source_id: number; line: number }>(
+  const rows = await qa<{ ts: number; kind: string; vpn_id: string | null; tunnel_ip: string | null; label: string; details: string | null; tbl: 'vpn_events' | 'bgp_events'; source_id: number; line: number }>(c, 
     `SELECT * FROM (
        SELECT epoch_ms(ts) AS ts, coalesce(event, 'other') AS kind, vpn_id, tunnel_ip,
          CASE coalesce(event, 'other')
@@ -233,7 +235,7 @@ export async function snapshotAt(db: Db, at: string, windowSeconds = 300): Promi
   const w = Math.max(1, windowSeconds);
   return db.use(async (c) => {
     const tunnels = await loadTunnels(c);
-    const metric = await c.all<{ vpn_id: string; tunnel_ip: string; metric: string; v: number; age: number; p: number }>(
+    const metric = await qa<{ vpn_id: string; tunnel_ip: string; metric: string; v: number; age: number; p: number }>(c, 
       `SELECT vpn_id, tunnel_ip, metric, arg_max(value, ts) AS v, $t - epoch(max(ts))::BIGINT AS age, any_value(coalesce(period_s, 300)) AS p
        FROM metric_points
        WHERE vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL AND metric IN ('TunnelState', 'TunnelDataIn', 'TunnelDataOut')
@@ -241,7 +243,7 @@ export async function snapshotAt(db: Db, at: string, windowSeconds = 300): Promi
        GROUP BY ALL`,
       { t },
     );
-    const logState = await c.all<{ vpn_id: string; tunnel_ip: string; up: boolean }>(
+    const logState = await qa<{ vpn_id: string; tunnel_ip: string; up: boolean }>(c, 
       `SELECT vpn_id, tunnel_ip, arg_max(up, ts) AS up FROM (
          SELECT vpn_id, tunnel_ip, ts, event = 'ike-established' AS up FROM vpn_events
          WHERE event IN ('ike-established', 'dpd-timeout', 'ike-down', 'phase2-down') AND ts <= to_timestamp($t)
@@ -250,19 +252,19 @@ export async function snapshotAt(db: Db, at: string, windowSeconds = 300): Promi
       { t },
     );
     const get = (vpn: string, ip: string, m: string) => metric.find((r) => r.vpn_id === vpn && r.tunnel_ip === ip && r.metric === m && r.age < 2 * r.p);
-    const counters = await c.one<{ bytes: number; rejects: number }>(
+    const counters = await qo<{ bytes: number; rejects: number }>(c, 
       `SELECT coalesce(sum(bytes) FILTER (WHERE tbl = 'vpc_flows' OR direction = 'ingress'), 0) AS bytes,
          coalesce(sum(records) FILTER (WHERE action = 'REJECT'), 0) AS rejects
        FROM rollup_flows WHERE bucket > $t - $w AND bucket <= $t`,
       { t, w },
     );
-    const conv = await c.one<{ n: number; ho: number; sn: number }>(
+    const conv = await qo<{ n: number; ho: number; sn: number }>(c, 
       `SELECT coalesce(sum(conversations), 0) AS n, coalesce(sum(conversations) FILTER (WHERE state = 'half-open'), 0) AS ho,
          coalesce(sum(conversations) FILTER (WHERE state = 'syn-no-synack'), 0) AS sn
        FROM rollup_conversations WHERE bucket > $t - $w AND bucket <= $t`,
       { t, w },
     );
-    const active = await c.all<{ id: string }>(
+    const active = await qa<{ id: string }>(c, 
       'SELECT finding_id AS id FROM findings WHERE start_ts <= to_timestamp($t) AND end_ts >= to_timestamp($t - $w) ORDER BY start_ts',
       { t, w },
     );

@@ -176,3 +176,17 @@ export const PROTO: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 5
 export const protoName = (p: number | null | undefined): string => (p == null ? '?' : (PROTO[p] ?? `protocol ${p}`));
 
 export const cap = (s: string): string => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
+
+/** Keeps only the named parameters `sql` references (DuckDB rejects unused named parameters). */
+export function only<T extends Record<string, unknown>>(sql: string, params: T): T {
+  const used = new Set([...sql.matchAll(/\$([A-Za-z_]\w*)/g)].map((m) => m[1]!));
+  return Object.fromEntries(Object.entries(params).filter(([k]) => used.has(k))) as T;
+}
+
+/** A prefix no longer than /maxLen (IPv4): route entries are rarely more specific than a /24. */
+export function widen(cidr: string | null, maxLen = 24): string | null {
+  const c = cidr ? parseCidr(cidr) : null;
+  if (!c || c.len <= maxLen) return cidr;
+  const mask = (0xffffffff << (32 - maxLen)) >>> 0;
+  return `${v4text((c.base & mask) >>> 0)}/${maxLen}`;
+}

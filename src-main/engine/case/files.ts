@@ -114,10 +114,13 @@ function fsyncPath(p: string, flags: string): void {
 export function atomicReplace(src: string, target: string): void {
   const tmp = `${target}.tmp-${process.pid}`;
   try {
+    // The file may grow while it is copied (DuckDB writes large inserts ahead of their commit, into
+    // blocks the checkpointed header does not reference); it never shrinks below the checkpoint.
+    const size = statSync(src).size;
     // FICLONE makes a reflink copy where the filesystem can (instant), and falls back to a copy.
     copyFileSync(src, tmp, constants.COPYFILE_FICLONE);
     fsyncPath(tmp, 'r+');
-    if (statSync(tmp).size !== statSync(src).size || !looksLikeDuckDb(tmp)) {
+    if (statSync(tmp).size < size || !looksLikeDuckDb(tmp)) {
       throw new Error('the copy is incomplete');
     }
     renameSync(tmp, target);

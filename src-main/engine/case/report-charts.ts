@@ -62,9 +62,9 @@ export function tunnelChart(d: ReportData): string | null {
   if (marks && series[0]) series[0].markArea = marks;
   return render(
     {
-      title: { text: 'Tunnel traffic (CloudWatch TunnelDataIn above, TunnelDataOut below), bytes per period', left: 8, textStyle: { fontSize: 13 } },
-      legend: { top: 24, left: 8, itemWidth: 14, textStyle: { fontSize: 11 } },
-      grid: { left: 70, right: 20, top: 60, bottom: 30 },
+      title: { text: 'Tunnel traffic (CloudWatch TunnelDataIn above, TunnelDataOut below), bytes per period', left: 8, top: 6, textStyle: { fontSize: 13 } },
+      legend: { top: 30, left: 8, itemWidth: 14, itemGap: 18, textStyle: { fontSize: 11 } },
+      grid: { left: 70, right: 20, top: 64, bottom: 30 },
       xAxis: timeAxis(min, max),
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => humanBytes(Math.abs(v)) } },
       series,
@@ -93,9 +93,9 @@ export function handshakeChart(d: ReportData): string | null {
   const [min, max] = span(d);
   return render(
     {
-      title: { text: 'TCP handshake failures per minute (conversations by first record)', left: 8, textStyle: { fontSize: 13 } },
-      legend: { top: 22, left: 8, textStyle: { fontSize: 11 } },
-      grid: { left: 70, right: 20, top: 56, bottom: 30 },
+      title: { text: 'TCP handshake failures per minute (conversations by first record)', left: 8, top: 6, textStyle: { fontSize: 13 } },
+      legend: { top: 30, left: 8, textStyle: { fontSize: 11 } },
+      grid: { left: 70, right: 20, top: 64, bottom: 30 },
       xAxis: timeAxis(min, max),
       yAxis: { type: 'value', minInterval: 1 },
       series: [

@@ -19,11 +19,16 @@ export const esc = (v: unknown): string =>
 export const mdEsc = (v: unknown): string =>
   String(v ?? '')
     .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_[\]<>|#!~]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;');
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|#!~]/g, (c) => `\\${c}`);
 
 const time = (iso: string | null | undefined): string => (iso ? `${iso.slice(0, 19).replace('T', ' ')}Z` : '–');
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
+const fileName = (p: string | null | undefined): string | null => (p ? p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1) : null);
+/** Most severe first, then in time order: the order a reader of the report needs. */
+const bySeverity = (fs: ReportData['findings']) => [...fs].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.start.localeCompare(b.start));
 
 function duration(f: Finding): string {
   const s = Math.max(0, (Date.parse(f.end) - Date.parse(f.start)) / 1000);
@@ -62,6 +67,19 @@ function summaryLines(d: ReportData): string[] {
   return lines;
 }
 
+function sourceKinds(d: ReportData): unknown[][] {
+  const by = new Map<string, { files: number; records: number; quarantined: number; partial: number }>();
+  for (const s of d.sources) {
+    const k = by.get(s.kind) ?? { files: 0, records: 0, quarantined: 0, partial: 0 };
+    k.files++;
+    k.records += s.records;
+    k.quarantined += s.quarantined;
+    if (s.status !== 'complete') k.partial++;
+    by.set(s.kind, k);
+  }
+  return [...by].map(([kind, k]) => [kind, k.files, k.records, k.quarantined, k.partial]);
+}
+
 function keyFindings(d: ReportData): Finding[] {
   return d.findings
     .filter((f) => f.review?.status !== 'dismissed')
@@ -90,16 +108,17 @@ th { background: #f9fafb; }
 pre { background: #f9fafb; border: 1px solid #e5e7eb; padding: 8px; overflow-x: auto; font-size: 11px; white-space: pre-wrap; }
 .note { margin: 4px 0; } .tags .badge { background: #ede9fe; color: #5b21b6; }
 .empty { color: #6b7280; font-style: italic; }
+table.events td:nth-child(-n+5), table.notes td:nth-child(-n+2) { white-space: nowrap; word-break: normal; }
 `;
 
-function table(head: string[], rows: unknown[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+function table(head: string[], rows: unknown[][], cls = ''): string {
+  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(typeof c === 'object' && c !== null ? JSON.stringify(c) : c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
 function findingHtml(f: ReportData['findings'][number]): string {
-  const stats = Object.entries(f.stats ?? {});
+  const stats = Object.entries(f.stats ?? {}).filter(([, v]) => v !== null && v !== '');
   const subject = Object.entries(f.subject ?? {}).filter(([, v]) => v !== undefined && v !== null);
   const ev = f.evidence?.rows ?? [];
   const cols = [...new Set(ev.flatMap((r) => Object.keys(r.values ?? {})))].slice(0, 12);
@@ -110,7 +129,7 @@ function findingHtml(f: ReportData['findings'][number]): string {
 ${subject.length ? `<div class="meta">Subject: ${subject.map(([k, v]) => `${esc(k)} <b>${esc(v)}</b>`).join(', ')}</div>` : ''}
 ${stats.length ? table(['measure', 'value'], stats.map(([k, v]) => [k, v])) : ''}
 ${f.review?.note ? `<p class="note"><b>Investigator:</b> ${esc(f.review.note)}</p>` : ''}
-${ev.length ? `<div class="meta">Evidence (sample records):</div>${table(['file:line', ...cols], ev.map((r) => [`${r.file ?? r.table}:${r.line ?? ''}`, ...cols.map((c) => r.values?.[c] ?? '')]))}` : ''}
+${ev.length ? `<div class="meta">Evidence (sample records):</div>${table(['file:line', ...cols], ev.map((r) => [`${fileName(r.file) ?? r.table}:${r.line ?? ''}`, ...cols.map((c) => r.values?.[c] ?? '')]))}` : ''}
 ${f.evidence?.sql ? `<details><summary class="meta">Evidence query (run it in the SQL console)</summary><pre>${esc(f.evidence.sql)}</pre></details>` : ''}
 </section>`;
 }
@@ -133,10 +152,10 @@ ${charts.length ? charts.map((svg) => `<div class="chart">${svg}</div>`).join('\
 <p class="meta">Shaded bands mark the windows of related findings.</p>
 
 <h2>Findings (${d.findings.length})</h2>
-${d.findings.length ? d.findings.map(findingHtml).join('\n') : `<p class="empty">${d.analyzedAt ? 'Analysis found nothing.' : 'Not analysed yet.'}</p>`}
+${d.findings.length ? bySeverity(d.findings).map(findingHtml).join('\n') : `<p class="empty">${d.analyzedAt ? 'Analysis found nothing.' : 'Not analysed yet.'}</p>`}
 
 <h2>Tunnel and BGP events${d.eventsTotal > d.events.length ? ` (first ${d.events.length} of ${d.eventsTotal})` : ` (${d.events.length})`}</h2>
-${d.events.length ? table(['time', 'log', 'VPN', 'tunnel', 'event', 'details'], d.events.map((e) => [time(e.ts), e.log, e.vpnId ?? '', e.tunnelIp ?? '', e.what, e.details])) : '<p class="empty">No tunnel or BGP log events in this case.</p>'}
+${d.events.length ? table(['time', 'log', 'VPN', 'tunnel', 'event', 'details'], d.events.map((e) => [time(e.ts), e.log, e.vpnId ?? '', e.tunnelIp ?? '', e.what, e.details]), 'events') : '<p class="empty">No tunnel or BGP log events in this case.</p>'}
 
 <h2>Notes and bookmarks (${d.notes.length})</h2>
 ${
@@ -144,12 +163,14 @@ ${
     ? table(
         ['time', 'kind', 'about', 'note', 'tags'],
         d.notes.map((n) => [time(n.at), n.kind, describeTarget(n), n.text, n.tags.join(', ')]),
+        'notes',
       )
     : '<p class="empty">No notes.</p>'
 }
 
-<h2>Sources (${d.sources.length})</h2>
-${table(['file', 'kind', 'records', 'quarantined', 'status'], d.sources.map((s) => [s.file, s.kind, s.records, s.quarantined, s.status]))}
+<h2>Sources (${d.sources.length} files)</h2>
+${table(['kind', 'files', 'records', 'quarantined lines', 'partial files'], sourceKinds(d))}
+<details><summary class="meta">Every file</summary>${table(['file', 'kind', 'records', 'quarantined', 'status'], d.sources.map((s) => [s.file, s.kind, s.records, s.quarantined, s.status]))}</details>
 `;
   return `<!doctype html>
 <html lang="en">
@@ -181,16 +202,16 @@ export function renderMarkdown(d: ReportData): string {
     out.push('## Tunnel traffic', '', mdTable(['VPN', 'tunnel', 'bytes in', 'bytes out', 'periods down'], d.tunnels.map((t) => [t.vpnId, t.tunnelIp, humanBytes(t.bytesIn.reduce((a, p) => a + p.v, 0)), humanBytes(t.bytesOut.reduce((a, p) => a + p.v, 0)), t.down.filter((p) => p.v > 0).length])), '');
   }
   out.push(`## Findings (${d.findings.length})`, '');
-  for (const f of d.findings) {
+  for (const f of bySeverity(d.findings)) {
     out.push(`### [${mdEsc(f.severity)}] ${mdEsc(f.title)}`, '');
     out.push(`- ${mdEsc(f.kind)}, ${time(f.start)} – ${time(f.end)} (${duration(f)}), id \`${f.id.replace(/`/g, '')}\``);
     if (f.review && f.review.status !== 'open') out.push(`- Review: **${mdEsc(f.review.status)}**${f.review.note ? `: ${mdEsc(f.review.note)}` : ''}`);
     out.push(`- ${mdEsc(f.summary)}`);
-    for (const [k, v] of Object.entries(f.stats ?? {})) out.push(`- ${mdEsc(k)}: ${mdEsc(v)}`);
+    for (const [k, v] of Object.entries(f.stats ?? {}).filter(([, x]) => x !== null && x !== '')) out.push(`- ${mdEsc(k)}: ${mdEsc(v)}`);
     const ev = f.evidence?.rows ?? [];
     if (ev.length) {
       const cols = [...new Set(ev.flatMap((r) => Object.keys(r.values ?? {})))].slice(0, 8);
-      out.push('', mdTable(['file:line', ...cols], ev.map((r) => [`${r.file ?? r.table}:${r.line ?? ''}`, ...cols.map((c) => r.values?.[c] ?? '')])));
+      out.push('', mdTable(['file:line', ...cols], ev.map((r) => [`${fileName(r.file) ?? r.table}:${r.line ?? ''}`, ...cols.map((c) => r.values?.[c] ?? '')])));
     }
     out.push('');
   }
@@ -198,6 +219,7 @@ export function renderMarkdown(d: ReportData): string {
   out.push(d.events.length ? mdTable(['time', 'log', 'VPN', 'tunnel', 'event', 'details'], d.events.map((e) => [time(e.ts), e.log, e.vpnId ?? '', e.tunnelIp ?? '', e.what, e.details])) : '_none_', '');
   out.push(`## Notes and bookmarks (${d.notes.length})`, '');
   out.push(d.notes.length ? mdTable(['time', 'kind', 'about', 'note', 'tags'], d.notes.map((n) => [time(n.at), n.kind, describeTarget(n), n.text, n.tags.join(', ')])) : '_none_', '');
+  out.push(`## Sources (${d.sources.length} files)`, '', mdTable(['kind', 'files', 'records', 'quarantined lines', 'partial files'], sourceKinds(d)), '');
   return out.join('\n');
 }
 

@@ -72,7 +72,7 @@ export class SqlConsole {
     this.sandbox = null;
     const snap = join(this.dir, 'console-snapshot.duckdb');
     copyIn(this.source.workFile, snap);
-    const db = await Db.open(snap, { readOnly: true, externalAccess: false, migrate: false, threads: 2 });
+    const db = await Db.open(snap, { readOnly: true, externalAccess: false, migrate: false, threads: 2, memoryLimit: '4GB' });
     await db.run('SET lock_configuration = true');
     this.sandbox = db;
     this.snapshotOf = stamp;

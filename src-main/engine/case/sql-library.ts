@@ -14,9 +14,9 @@ SELECT f.tgw_attachment_id AS attachment, a.resource_id AS vpn_or_vpc, f.srcaddr
        sum(f.bytes) AS bytes, sum(f.packets) AS packets, count(*) AS records
 FROM tgw_flows f
 LEFT JOIN tgw_attachments a ON a.attachment_id = f.tgw_attachment_id
-GROUP BY ALL
-QUALIFY row_number() OVER (PARTITION BY attachment ORDER BY bytes DESC) <= 10
-ORDER BY attachment, bytes DESC`,
+GROUP BY 1, 2, 3, 4
+QUALIFY row_number() OVER (PARTITION BY f.tgw_attachment_id ORDER BY sum(f.bytes) DESC) <= 10
+ORDER BY 1, 5 DESC`,
 );
 
 export const topTalkersPerInterface = q(
@@ -26,9 +26,9 @@ export const topTalkersPerInterface = q(
 SELECT interface_id, srcaddr, dstaddr, sum(bytes) AS bytes, sum(packets) AS packets,
        count(*) FILTER (WHERE action = 'REJECT') AS rejected_records
 FROM vpc_flows
-GROUP BY ALL
-QUALIFY row_number() OVER (PARTITION BY interface_id ORDER BY bytes DESC) <= 10
-ORDER BY interface_id, bytes DESC`,
+GROUP BY 1, 2, 3
+QUALIFY row_number() OVER (PARTITION BY interface_id ORDER BY sum(bytes) DESC) <= 10
+ORDER BY 1, 4 DESC`,
 );
 
 export const rejectedPorts = q(

@@ -46,7 +46,8 @@ function targetKey(t: AnnotationTarget): string | null {
 const isoOut = (v: unknown): string => new Date(String(v)).toISOString();
 
 export async function addNote(db: Db, input: NoteInput): Promise<Annotation> {
-  const target = annotationTargetSchema.parse(input.target) as AnnotationTarget;
+  let target = annotationTargetSchema.parse(input.target) as AnnotationTarget;
+  if (target.type === 'range') target = { type: 'range', from: new Date(target.from).toISOString(), to: new Date(target.to).toISOString() };
   if (Number.isNaN(Date.parse(input.at))) throw new AppError('bad-argument', `'${input.at}' is not a time (use ISO 8601, e.g. 2026-11-27T10:15:00Z).`);
   if (target.type === 'range' && Date.parse(target.to) < Date.parse(target.from)) {
     throw new AppError('bad-argument', 'The end of the note\'s time range is before its start.');

@@ -192,7 +192,8 @@ export class Db {
 
 function openError(path: string, e: unknown): AppError {
   const msg = e instanceof Error ? e.message : String(e);
-  if (/lock/i.test(msg)) {
+  // Not /lock/: DuckDB's corruption messages mention blocks.
+  if (/Could not set lock|Conflicting lock|\block\b/i.test(msg)) {
     return new AppError('case-locked', `${path} is open in another program (it holds the file lock). Close it there and try again.`);
   }
   if (/not a valid DuckDB database|Corrupt|checksum|truncated|Invalid|unable to read|could not read/i.test(msg)) {

@@ -7,7 +7,7 @@ import type { Conn } from '../db/index.ts';
 import { AppError } from '../../shared/result.ts';
 import { kindOfLayout, OVERLAP_KEY, type FlowKind } from './fields.ts';
 import { recordColumns, TYPED_TABLE, typedSelect, type ParsePlan } from './flow-sql.ts';
-import type { LoadContext, LoadResult } from './types.ts';
+import type { FormatHandler, LoadContext, LoadResult } from './types.ts';
 
 export interface Segment {
   /** Inclusive line range; null = every line. */
@@ -31,7 +31,8 @@ export function checkAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new AppError('cancelled', 'The import was cancelled.');
 }
 
-export async function loadFlows(ctx: LoadContext, spec: FlowLoadSpec): Promise<LoadResult> {
+/** Parse step (no case table is touched): every line into ts_typed on ctx.conn. */
+export async function typeFlows(ctx: LoadContext, spec: FlowLoadSpec): Promise<void> {
   const { conn } = ctx;
   const now = Math.floor(Date.now() / 1000);
   const base = { ...spec.params, now };
@@ -70,6 +71,12 @@ export async function loadFlows(ctx: LoadContext, spec: FlowLoadSpec): Promise<L
   }
   if (first) await ensureTyped(conn, spec, base, true);
   checkAborted(ctx.signal);
+}
+
+/** Write step (inside the file's transaction): overlap, records, quarantine, counts. */
+export async function writeFlows(ctx: LoadContext, kind: FlowKind): Promise<LoadResult> {
+  const { conn } = ctx;
+  const spec = { kind };
 
   const range = await conn.one<{ lo: number | null; hi: number | null }>(
     `SELECT min(start_time) AS lo, max(start_time) AS hi FROM ${TYPED_TABLE} WHERE cls = 'row'`,
@@ -147,4 +154,30 @@ export function pick(sql: string, params: Record<string, unknown>): P {
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+export interface StagedFlows {
+  kind: FlowKind;
+  fields: string;
+}
+
+/**
+ * A flow-log handler from its parse step: stage() parses (outside the transaction), load()
+ * writes; load() also parses first when the service did not stage (e.g. a direct call).
+ */
+export function flowHandler(
+  name: string,
+  detect: FormatHandler['detect'],
+  parse: (ctx: LoadContext) => Promise<StagedFlows>,
+): FormatHandler {
+  return {
+    name,
+    detect,
+    stage: parse,
+    async load(ctx) {
+      const staged = (ctx.staged as StagedFlows | undefined) ?? (await parse(ctx));
+      const result = await writeFlows(ctx, staged.kind);
+      return { ...result, fields: staged.fields };
+    },
+  };
 }

@@ -49,19 +49,20 @@ export function typedSelect(plan: ParsePlan, src: string, headers: string[] = []
   const cast = (f: FieldDef): string => {
     const p = pos.get(f.name);
     if (p === undefined) return `NULL::${f.type} AS ${f.column}`;
-    return f.type === 'VARCHAR' ? `nullif(f[${p}], '-') AS ${f.column}` : `TRY_CAST(nullif(f[${p}], '-') AS ${f.type}) AS ${f.column}`;
+    return f.type === 'VARCHAR' ? `nullif(v${p}, '-') AS ${f.column}` : `TRY_CAST(nullif(v${p}, '-') AS ${f.type}) AS ${f.column}`;
   };
   const unknown = plan.names.map((name, i) => ({ name, p: i + 1 + (plan.tsPrefix ? 1 : 0) })).filter((x) => !isKnownField(x.name) || !all.some((f) => f.name === x.name));
   const extra = unknown.length
-    ? `MAP([${unknown.map((u) => q(u.name)).join(', ')}]::VARCHAR[], [${unknown.map((u) => `f[${u.p}]`).join(', ')}]::VARCHAR[])`
+    ? `MAP([${unknown.map((u) => q(u.name)).join(', ')}]::VARCHAR[], [${unknown.map((u) => `v${u.p}`).join(', ')}]::VARCHAR[])`
     : 'NULL::MAP(VARCHAR, VARCHAR)';
   const checks: string[] = [];
   const binary = `WHEN ${binaryTest('t', plan.latin1)} THEN 'contains binary or non-text bytes, not a flow-log line'`;
   // A file that was valid UTF-8 rarely holds control bytes, and such a line almost never has the
   // right field count, so the regex runs only on lines that already fail (it is the costliest test).
-  if (plan.latin1) checks.push(binary);
+  // NUL runs (a file pre-allocated and cut by a crash) are the common case and cheap to find.
+  checks.push(plan.latin1 ? binary : `WHEN contains(t, chr(0)) THEN 'contains binary or non-text bytes, not a flow-log line'`);
   if (plan.tsPrefix) {
-    checks.push(`WHEN ev_ts IS NULL THEN 'expected an ISO timestamp before the record (CloudWatch Logs export), found "' || left(f[1], 40) || '"'`);
+    checks.push(`WHEN ev_ts IS NULL THEN 'expected an ISO timestamp before the record (CloudWatch Logs export), found "' || left(v1, 40) || '"'`);
   }
   checks.push(
     plan.latin1
@@ -71,7 +72,7 @@ export function typedSelect(plan: ParsePlan, src: string, headers: string[] = []
   for (const f of all) {
     const p = pos.get(f.name);
     if (p === undefined || f.type === 'VARCHAR') continue;
-    checks.push(`WHEN ${f.column} IS NULL AND f[${p}] <> '-' THEN 'field ${f.name} is not a ${typeWord(f.type)}: "' || left(f[${p}], 40) || '"'`);
+    checks.push(`WHEN ${f.column} IS NULL AND v${p} <> '-' THEN 'field ${f.name} is not a ${typeWord(f.type)}: "' || left(v${p}, 40) || '"'`);
   }
   if (pos.has('start')) {
     checks.push(
@@ -88,27 +89,30 @@ export function typedSelect(plan: ParsePlan, src: string, headers: string[] = []
   }
   const off = plan.tsPrefix ? 1 : 0;
   const cols = all.map((f) => f.column);
+  const vs = Array.from({ length: n + off }, (_, i) => `f[${i + 1}] AS v${i + 1}`).join(', ');
   return `
 WITH s AS (
   SELECT line, t, stream, pre_reason, raw, meta,
     ${plan.tsPrefix ? `coalesce(ev_ts, TRY_CAST(split_part(ltrim(t, ' '), ' ', 1) AS TIMESTAMPTZ))` : 'ev_ts'} AS ev_ts,
-    t IS NULL OR trim(t, ' ' || chr(9) || chr(13)) = '' AS blank,
+    CASE WHEN t IS NULL THEN true WHEN strlen(t) > 16 THEN false ELSE trim(t, ' ' || chr(9) || chr(13)) = '' END AS blank,
     meta ${headers.length ? `OR t IN (${headers.map(q).join(', ')})` : ''} AS is_header,
     CASE WHEN t IS NULL THEN NULL
          WHEN contains(t, '  ') OR contains(t, chr(9)) OR contains(t, chr(13)) OR starts_with(t, ' ') OR ends_with(t, ' ')
            THEN regexp_split_to_array(trim(t, ' ' || chr(9) || chr(13)), '[ \\t\\r]+')
          ELSE string_split(t, ' ') END AS f
   FROM ${src}
+), v AS (
+  SELECT line, t, stream, pre_reason, raw, meta, ev_ts, blank, is_header, len(f) - ${off} AS nf, ${vs} FROM s
 ), c AS (
-  SELECT line, t, stream, pre_reason, raw, meta, ev_ts, blank, is_header, f, len(f) - ${off} AS nf,
+  SELECT line, t, stream, pre_reason, raw, meta, ev_ts, blank, is_header, nf, ${Array.from({ length: n + off }, (_, i) => `v${i + 1}`).join(', ')},
     ${all.map(cast).join(',\n    ')},
     ${extra} AS extra
-  FROM s
+  FROM v
 ), r AS (
   SELECT *, CASE WHEN pre_reason IS NOT NULL THEN pre_reason WHEN blank OR is_header THEN NULL ${checks.join('\n    ')} END AS reason FROM c
 )
 SELECT line, CASE WHEN pre_reason IS NOT NULL THEN 'bad' WHEN blank THEN 'blank' WHEN is_header THEN 'header' WHEN reason IS NULL THEN 'row' ELSE 'bad' END AS cls,
-  reason, coalesce(raw, t) AS t, ${cols.join(', ')}, extra, stream AS log_stream, ev_ts AS event_ts
+  reason, CASE WHEN reason IS NOT NULL THEN coalesce(raw, t) END AS t, ${cols.join(', ')}, extra, stream AS log_stream, ev_ts AS event_ts
 FROM r`;
 }
 

@@ -15,7 +15,7 @@ import { AppError, toErrorValue } from '../../shared/result.ts';
 import type { IngestFileResult, IngestOptions, IngestProgress, IngestSummary, SourceKind } from '../../shared/domain.ts';
 import { explainUnknown, pickHandler, probeFile, readSample, type Probe } from './detect.ts';
 import { parseUserFormat } from './fields.ts';
-import { RAW_LINES, RAW_TABLE, stageLines } from './lines.ts';
+import { dropStaged, stageLines } from './lines.ts';
 import type { Detection, IngestInput, LoadContext, LoadResult, Sample } from './types.ts';
 
 export interface IngestControl {
@@ -53,13 +53,15 @@ export async function ingestPaths(db: Db, paths: string[], options: IngestOption
   return ingestInputs(db, files.map((localPath) => ({ localPath })), options, control);
 }
 
+/** Files read at the same time: one is parsed while the previous one is written. */
+const WORKERS = 2;
+
 export async function ingestInputs(db: Db, inputs: IngestInput[], options: IngestOptions = {}, control: IngestControl = {}): Promise<IngestSummary> {
   if (options.format) parseUserFormat(options.format);
   const jobId = control.jobId ?? randomUUID();
   const signal = control.signal ?? new AbortController().signal;
   const sizes = await Promise.all(inputs.map(async (i) => (await stat(i.localPath)).size));
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
-  const summary: IngestSummary = { jobId, cancelled: false, files: [], byKind: {}, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null };
   const started = Date.now();
   let bytesDone = 0;
   let records = 0;
@@ -71,52 +73,85 @@ export async function ingestInputs(db: Db, inputs: IngestInput[], options: Inges
     const eta = done > 0 && elapsed > 0.5 ? Math.max(0, ((bytesTotal - done) * elapsed) / done) : null;
     control.onProgress({ jobId, file, fileIndex: i, fileCount: inputs.length, bytesDone: done, bytesTotal, records, quarantined, etaSeconds: eta === null ? null : Math.round(eta), phase });
   };
+
+  // Files write in input order: file i starts its transaction after file i-1 committed, so its
+  // duplicate and overlap checks see every earlier file, and source ids follow the input order.
+  const turns = new Map<number, Promise<void>>();
+  const release = new Map<number, () => void>();
+  const turn = (i: number): Promise<void> => {
+    if (i === 0) return Promise.resolve();
+    let p = turns.get(i);
+    if (!p) {
+      p = new Promise<void>((r) => release.set(i, r));
+      turns.set(i, p);
+    }
+    return p;
+  };
+  const pass = (i: number) => {
+    turn(i + 1);
+    release.get(i + 1)!();
+  };
+
+  const results: (OneResult | undefined)[] = new Array(inputs.length);
   const tmp = await mkdtemp(join(tmpdir(), 'tscope-ingest-'));
-  try {
-    for (let i = 0; i < inputs.length; i++) {
+  let cursor = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = cursor++;
+      if (i >= inputs.length || signal.aborted) return;
       const input = inputs[i]!;
       const display = input.displayPath ?? input.localPath;
-      if (signal.aborted) {
-        summary.cancelled = true;
-        break;
+      try {
+        emit(i, display, 0, 'scanning');
+        const res = await ingestOne(db, input, display, options, signal, tmp, () => turn(i), (phase) =>
+          emit(i, display, phase === 'writing' ? Math.floor(sizes[i]! / 2) : 0, phase),
+        );
+        results[i] = res;
+        bytesDone += sizes[i]!;
+        if (res.file.outcome !== 'cancelled') {
+          records += res.file.records;
+          quarantined += res.file.quarantined;
+        }
+        emit(i, display, 0, 'writing');
+      } finally {
+        await turn(i);
+        pass(i);
       }
-      emit(i, display, 0, 'scanning');
-      const res = await ingestOne(db, input, display, options, signal, tmp, (phase, rec, q) => {
-        emit(i, display, phase === 'writing' ? Math.floor(sizes[i]! / 2) : 0, phase);
-        void rec;
-        void q;
-      });
-      bytesDone += sizes[i]!;
-      summary.files.push(res.file);
-      if (res.file.outcome === 'cancelled') {
-        summary.cancelled = true;
-        break;
-      }
-      records += res.file.records;
-      quarantined += res.file.quarantined;
-      const k = (summary.byKind[res.file.kind] ??= { files: 0, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null });
-      k.files++;
-      k.records += res.file.records;
-      k.quarantined += res.file.quarantined;
-      if (res.file.outcome === 'duplicate') {
-        k.duplicates++;
-        summary.duplicates++;
-      }
-      k.timeMin = minIso(k.timeMin, res.timeMin);
-      k.timeMax = maxIso(k.timeMax, res.timeMax);
-      emit(i, display, 0, 'writing');
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(WORKERS, inputs.length) }, worker));
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  summary.records = records;
-  summary.quarantined = quarantined;
+
+  const summary: IngestSummary = { jobId, cancelled: signal.aborted, files: [], byKind: {}, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null };
+  for (const res of results) {
+    if (!res) continue;
+    summary.files.push(res.file);
+    if (res.file.outcome === 'cancelled') {
+      summary.cancelled = true;
+      continue;
+    }
+    summary.records += res.file.records;
+    summary.quarantined += res.file.quarantined;
+    const k = (summary.byKind[res.file.kind] ??= { files: 0, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null });
+    k.files++;
+    k.records += res.file.records;
+    k.quarantined += res.file.quarantined;
+    if (res.file.outcome === 'duplicate') {
+      k.duplicates++;
+      summary.duplicates++;
+    }
+    k.timeMin = minIso(k.timeMin, res.timeMin);
+    k.timeMax = maxIso(k.timeMax, res.timeMax);
+  }
   for (const k of Object.values(summary.byKind)) {
     summary.timeMin = minIso(summary.timeMin, k.timeMin);
     summary.timeMax = maxIso(summary.timeMax, k.timeMax);
   }
   if (control.onProgress) {
-    control.onProgress({ jobId, file: '', fileIndex: inputs.length, fileCount: inputs.length, bytesDone, bytesTotal, records, quarantined, etaSeconds: 0, phase: 'done' });
+    control.onProgress({ jobId, file: '', fileIndex: inputs.length, fileCount: inputs.length, bytesDone, bytesTotal, records: summary.records, quarantined: summary.quarantined, etaSeconds: 0, phase: 'done' });
   }
   return summary;
 }
@@ -134,6 +169,17 @@ interface OneResult {
   timeMax: string | null;
 }
 
+const duplicateOf = (db: Db | Conn, sha: string) =>
+  db.one<{ source_id: number; path: string; kind: SourceKind }>('SELECT source_id, path, kind FROM sources WHERE sha256 = $h LIMIT 1', { h: sha });
+
+function duplicate(display: string, dup: { path: string; kind: SourceKind }): OneResult {
+  return {
+    file: { path: display, kind: dup.kind, outcome: 'duplicate', records: 0, quarantined: 0, message: `same content as ${dup.path}, already in the case` },
+    timeMin: null,
+    timeMax: null,
+  };
+}
+
 async function ingestOne(
   db: Db,
   input: IngestInput,
@@ -141,91 +187,98 @@ async function ingestOne(
   options: IngestOptions,
   signal: AbortSignal,
   tmp: string,
-  phase: (p: IngestProgress['phase'], records: number, quarantined: number) => void,
+  myTurn: () => Promise<void>,
+  phase: (p: IngestProgress['phase']) => void,
 ): Promise<OneResult> {
-  const probe = await probeFile(input.localPath);
-  const dup = await db.one<{ source_id: number; path: string; kind: SourceKind }>('SELECT source_id, path, kind FROM sources WHERE sha256 = $h LIMIT 1', {
-    h: probe.sha256,
+  const cancelled = (kind: SourceKind): OneResult => ({
+    file: { path: display, kind, outcome: 'cancelled', records: 0, quarantined: 0, message: 'cancelled; the case is as it was before this file' },
+    timeMin: null,
+    timeMax: null,
   });
-  if (dup) {
-    return {
-      file: { path: display, kind: dup.kind, outcome: 'duplicate', records: 0, quarantined: 0, message: `same content as ${dup.path}, already in the case` },
-      timeMin: null,
-      timeMax: null,
-    };
-  }
+  const probe = await probeFile(input.localPath);
+  const early = await duplicateOf(db, probe.sha256);
+  if (early) return duplicate(display, early);
   const sample = await readSample(input.localPath, display, probe.gzip);
   const picked = pickHandler(sample);
   const detection: Detection = picked?.detection ?? { kind: 'unknown', format: 'unknown', confidence: 0 };
   const prepared = await prepareLocal(input.localPath, probe, tmp);
-  phase('reading', 0, 0);
+  phase('reading');
 
-  const run = async (conn: Conn): Promise<LoadResult & { sourceId: number }> =>
-    conn.transaction(async () => {
-      const row = await conn.one<{ id: number }>(
-        `INSERT INTO sources (path, kind, format, sha256, bytes, etag, status) VALUES ($path, $kind, $format, $sha, $bytes, $etag, 'complete') RETURNING source_id AS id`,
-        { path: display, kind: detection.kind, format: detection.format, sha: probe.sha256, bytes: probe.bytes, etag: input.etag ?? null },
-      );
-      const sourceId = row!.id;
+  try {
+    return await withInterrupt(db, signal, async (conn) => {
       const ctx: LoadContext = {
         conn,
-        sourceId,
+        sourceId: 0,
         localPath: prepared.path,
         displayPath: display,
         detection,
         sample,
         options,
         signal,
-        progress: (_bytes, recs) => phase('writing', recs, 0),
+        progress: () => phase('writing'),
       };
-      let result = picked ? await picked.handler.load(ctx) : await loadUnknown(ctx, explainUnknown(sample, probe.bytes));
-      if (prepared.truncated) result = await recordTruncation(ctx, result, prepared.truncated);
-      await conn.run(
-        `UPDATE sources SET kind = $kind, format = $format, fields = $fields, lines_read = $lines, records = $records, header_lines = $headers,
-           blank_lines = $blanks, overlap_records = $overlap, quarantined = $quarantined, time_min = $tmin::TIMESTAMPTZ, time_max = $tmax::TIMESTAMPTZ,
-           status = $status, message = $message
-         WHERE source_id = $id`,
-        {
-          id: sourceId,
-          kind: result.kind ?? detection.kind,
-          format: result.format ?? detection.format,
-          fields: result.fields ?? null,
-          lines: result.linesRead,
+      let stageError: unknown = null;
+      try {
+        if (picked?.handler.stage) ctx.staged = await picked.handler.stage(ctx);
+      } catch (e) {
+        stageError = e;
+      }
+      await myTurn();
+      if (signal.aborted) throw new AppError('cancelled', 'The import was cancelled.');
+      if (stageError) throw stageError;
+      const dup = await duplicateOf(conn, probe.sha256);
+      if (dup) return duplicate(display, dup);
+      phase('writing');
+      const result = await conn.transaction(async () => {
+        const row = await conn.one<{ id: number }>(
+          `INSERT INTO sources (path, kind, format, sha256, bytes, etag, status) VALUES ($path, $kind, $format, $sha, $bytes, $etag, 'complete') RETURNING source_id AS id`,
+          { path: display, kind: detection.kind, format: detection.format, sha: probe.sha256, bytes: probe.bytes, etag: input.etag ?? null },
+        );
+        ctx.sourceId = row!.id;
+        let r = picked ? await picked.handler.load(ctx) : await loadUnknown(ctx, explainUnknown(sample, probe.bytes));
+        if (prepared.truncated) r = await recordTruncation(ctx, r, prepared.truncated);
+        await conn.run(
+          `UPDATE sources SET kind = $kind, format = $format, fields = $fields, lines_read = $lines, records = $records, header_lines = $headers,
+             blank_lines = $blanks, overlap_records = $overlap, quarantined = $quarantined, time_min = $tmin::TIMESTAMPTZ, time_max = $tmax::TIMESTAMPTZ,
+             status = $status, message = $message
+           WHERE source_id = $id`,
+          {
+            id: ctx.sourceId,
+            kind: r.kind ?? detection.kind,
+            format: r.format ?? detection.format,
+            fields: r.fields ?? null,
+            lines: r.linesRead,
+            records: r.records,
+            headers: r.headerLines,
+            blanks: r.blankLines,
+            overlap: r.overlapRecords,
+            quarantined: r.quarantined,
+            tmin: r.timeMin,
+            tmax: r.timeMax,
+            status: r.status ?? 'complete',
+            message: r.message ?? null,
+          },
+        );
+        return r;
+      });
+      return {
+        file: {
+          path: display,
+          kind: (result.kind ?? detection.kind) as SourceKind,
+          outcome: 'imported',
           records: result.records,
-          headers: result.headerLines,
-          blanks: result.blankLines,
-          overlap: result.overlapRecords,
           quarantined: result.quarantined,
-          tmin: result.timeMin,
-          tmax: result.timeMax,
-          status: result.status ?? 'complete',
-          message: result.message ?? null,
+          message: result.message ?? (result.overlapRecords ? `${result.overlapRecords} records already in the case from another source` : undefined),
         },
-      );
-      return { ...result, sourceId };
+        timeMin: result.timeMin,
+        timeMax: result.timeMax,
+      } satisfies OneResult;
     });
-
-  try {
-    const result = await withInterrupt(db, signal, run);
-    const kind = (result.kind ?? detection.kind) as SourceKind;
-    return {
-      file: {
-        path: display,
-        kind,
-        outcome: 'imported',
-        records: result.records,
-        quarantined: result.quarantined,
-        message: result.message ?? (result.overlapRecords ? `${result.overlapRecords} records already in the case from another source` : undefined),
-      },
-      timeMin: result.timeMin,
-      timeMax: result.timeMax,
-    };
   } catch (e) {
     const err = toErrorValue(e);
-    if (signal.aborted || err.code === 'cancelled') {
-      return { file: { path: display, kind: detection.kind, outcome: 'cancelled', records: 0, quarantined: 0, message: 'cancelled; the case is as it was before this file' }, timeMin: null, timeMax: null };
-    }
+    if (signal.aborted || err.code === 'cancelled') return cancelled(detection.kind);
     if (e instanceof AppError && e.code === 'bad-argument') throw e;
+    await myTurn();
     // The load failed as a whole: record the file and why, so nothing disappears silently.
     const reason = `could not be read as ${detection.kind === 'unknown' ? 'any known format' : detection.format}: ${err.message}`;
     await db.use((conn) =>
@@ -336,11 +389,11 @@ async function loadUnknown(ctx: LoadContext, why: string): Promise<LoadResult> {
   const staged = await stageLines(conn, ctx.localPath, newline);
   await conn.run(
     `INSERT INTO quarantine (source_id, file, line, raw, reason)
-     SELECT $id, $file, line, left(t, ${RAW_LIMIT}), $reason FROM ${RAW_LINES} WHERE NOT (t IS NULL OR trim(t, ' ' || chr(9) || chr(13)) = '')`,
+     SELECT $id, $file, line, left(t, ${RAW_LIMIT}), $reason FROM ${staged.src} WHERE NOT (t IS NULL OR trim(t, ' ' || chr(9) || chr(13)) = '')`,
     { id: ctx.sourceId, file: ctx.displayPath, reason },
   );
-  const c = await conn.one<{ q: number }>(`SELECT count(*) FILTER (NOT (t IS NULL OR trim(t, ' ' || chr(9) || chr(13)) = '')) AS q FROM ${RAW_TABLE}`);
-  await conn.run(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
+  const c = await conn.one<{ q: number }>(`SELECT count(*) FILTER (NOT (t IS NULL OR trim(t, ' ' || chr(9) || chr(13)) = '')) AS q FROM ${staged.src}`);
+  await dropStaged(conn);
   return { ...empty, linesRead: staged.lines, quarantined: c?.q ?? 0, blankLines: staged.lines - (c?.q ?? 0) };
 }
 

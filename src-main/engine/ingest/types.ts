@@ -43,6 +43,8 @@ export interface LoadContext {
   signal: AbortSignal;
   /** Report progress within this file (bytes of decompressed content processed). */
   progress(bytesDone: number, records: number): void;
+  /** What stage() returned, for handlers that have a stage step. */
+  staged?: unknown;
 }
 
 export interface LoadResult {
@@ -67,6 +69,12 @@ export interface LoadResult {
 export interface FormatHandler {
   name: string;
   detect(sample: Sample): Detection | null;
+  /**
+   * Optional heavy reading before the file's transaction: parse into TEMP tables on ctx.conn
+   * (sourceId is still 0 and nothing in the case may change). The service reads the next file
+   * this way while the previous one is being written. load() then gets the result in ctx.staged.
+   */
+  stage?(ctx: LoadContext): Promise<unknown>;
   load(ctx: LoadContext): Promise<LoadResult>;
 }
 

@@ -11,8 +11,12 @@ import { toIso } from '../../lib/state/time.ts';
 import { workbench, type TimeWindow, type Workbench } from '../../lib/state/workbench.svelte.ts';
 
 export const PAGE_SIZE = 200;
-/** Conversations "active at the playhead" overlap [at − 30 s, at + 30 s]: flow logs aggregate over ≥ 60 s. */
-export const PLAYHEAD_HALF_WINDOW_MS = 30_000;
+/**
+ * At the playhead the table shows conversations active in the replay window: the bucket up to the
+ * playhead, the same span the replay's tiles and counters add up (at least a minute: flow logs
+ * aggregate over 60 s or more).
+ */
+export const MIN_PLAYHEAD_WINDOW_MS = 60_000;
 
 export const HANDSHAKE_STATES: HandshakeState[] = ['completed', 'established', 'half-open', 'syn-no-synack', 'rejected', 'reset', 'no-tcp', 'unknown'];
 
@@ -74,9 +78,9 @@ export function filterFromDraft(d: FilterDraft): { filter: FilterWithoutTime; pr
   return { filter, problems };
 }
 
-/** The time the table covers: the playhead's neighbourhood while following the replay, else the brushed window. */
-export function timeScope(window: TimeWindow | null, replayAt: number | null, followPlayhead: boolean): TimeWindow | null {
-  if (followPlayhead && replayAt !== null) return { from: replayAt - PLAYHEAD_HALF_WINDOW_MS, to: replayAt + PLAYHEAD_HALF_WINDOW_MS };
+/** The time the table covers: the replay window while following the playhead, else the brushed window. */
+export function timeScope(window: TimeWindow | null, replayAt: number | null, followPlayhead: boolean, replayWindowMs = MIN_PLAYHEAD_WINDOW_MS): TimeWindow | null {
+  if (followPlayhead && replayAt !== null) return { from: replayAt - Math.max(MIN_PLAYHEAD_WINDOW_MS, replayWindowMs), to: replayAt };
   return window;
 }
 
@@ -122,6 +126,8 @@ export class ConversationsState {
   sort = $state<Sort | null>({ column: 'firstSeen', dir: 'asc' });
   /** Follow the playhead while paused too (it always follows while playing). */
   pinToPlayhead = $state(false);
+  /** Span of the replay window (the timeline's bucket), set by the view. */
+  replayWindowMs = $state(MIN_PLAYHEAD_WINDOW_MS);
 
   /** Bumped whenever cached rows change, so rows read through `row()` re-render. */
   version = $state(0);
@@ -141,7 +147,7 @@ export class ConversationsState {
   detailError = $state<string | null>(null);
 
   followingPlayhead = $derived(this.wb.replayAt !== null && (this.wb.playing || this.pinToPlayhead));
-  scope = $derived(timeScope(this.wb.window, this.wb.replayAt, this.followingPlayhead));
+  scope = $derived(timeScope(this.wb.window, this.wb.replayAt, this.followingPlayhead, this.replayWindowMs));
   /** Everything that defines the query; a change reloads the table. */
   queryKey = $derived(
     JSON.stringify([this.wb.caseSummary?.path ?? null, this.wb.caseSummary?.analyzedAt ?? null, this.wb.caseSummary?.sources.length ?? 0, this.wb.filter, this.scope, this.sort]),

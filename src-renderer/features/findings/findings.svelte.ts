@@ -96,6 +96,9 @@ export class FindingsState {
     try {
       this.list = sortFindings(await this.api.list());
       this.error = null;
+      // a restored view names its selected finding: emphasise its tunnel again (the window is restored as saved)
+      const sel = this.selected;
+      if (sel && !this.wb.highlight) this.wb.highlight = highlightFor(sel);
     } catch (e) {
       this.error = message(e);
     } finally {

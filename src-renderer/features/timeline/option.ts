@@ -52,6 +52,8 @@ export interface TimelineInput {
   replayAt: EpochMs | null;
   /** CSS px per rem, so the chart scales with the UI font size. */
   rem: number;
+  /** Short lanes for small screens (1280×800): the replay bar and panels stay in reach. */
+  compact?: boolean;
   /** Mutable hover position the tooltip reads to know which lane the pointer is in. */
   hover: { y: number; gridWidth: number };
 }
@@ -95,7 +97,9 @@ export function eventColor(p: Palette, kind: string): string {
 }
 
 /** Lanes from a timeline result, laid out top to bottom in px. */
-export function layoutLanes(result: TimelineResult, rem: number, p: Palette): { lanes: Lane[]; bottom: number } {
+export function layoutLanes(result: TimelineResult, rem: number, p: Palette, compact = false): { lanes: Lane[]; bottom: number } {
+  const big = compact ? 2.8 : 4;
+  const small = compact ? 2.1 : 2.8;
   const lanes: Lane[] = [];
   const titleH = 1.3 * rem;
   let y = 0.4 * rem;
@@ -108,12 +112,12 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette): { 
     add({
       id: `tunnel:${t.vpnId}:${t.tunnelIp}`,
       kind: 'bytes',
-      title: `${t.label} — bytes/s: out ▲ above the axis, in ▼ below`,
-      height: Math.round(4 * rem),
+      title: `${t.label} — bytes/s: ▲ out = AWS sends to the CGW · ▼ in = AWS receives from the CGW`,
+      height: Math.round(big * rem),
       tunnel: t,
       series: [
-        { id: `out:${t.vpnId}:${t.tunnelIp}`, label: 'out (to AWS)', color: p.out, bands: t.bytesOut.bands, rate: true, mirrored: false },
-        { id: `in:${t.vpnId}:${t.tunnelIp}`, label: 'in (from AWS)', color: p.in, bands: t.bytesIn.bands, rate: true, mirrored: true },
+        { id: `out:${t.vpnId}:${t.tunnelIp}`, label: 'out (AWS → customer gateway)', color: p.out, bands: t.bytesOut.bands, rate: true, mirrored: false },
+        { id: `in:${t.vpnId}:${t.tunnelIp}`, label: 'in (customer gateway → AWS)', color: p.in, bands: t.bytesIn.bands, rate: true, mirrored: true },
       ],
     });
   }
@@ -122,7 +126,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette): { 
       id: 'state',
       kind: 'state',
       title: 'Tunnel state (green up · red down · grey no data)',
-      height: Math.round(Math.max(1, result.tunnels.length) * 1.1 * rem),
+      height: Math.round(Math.max(1, result.tunnels.length) * (compact ? 0.9 : 1.1) * rem),
       series: [],
       rows: result.tunnels.map(shortTunnelLabel),
       stateRows: result.tunnels.map((t) => ({ label: shortTunnelLabel(t), bands: t.state.bands })),
@@ -134,7 +138,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette): { 
       id: 'flows',
       kind: 'flows',
       title: `Flow-log bytes/s by capture point and action${mirrored ? ' (inbound ▼ below the axis)' : ''}: ${result.flowBytes.map((s) => s.label).join(' · ')}`,
-      height: Math.round(4 * rem),
+      height: Math.round(big * rem),
       series: result.flowBytes.map((s, i) => ({
         id: `flow:${s.key}`,
         label: s.label,
@@ -149,7 +153,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette): { 
     id: 'rejects',
     kind: 'rejects',
     title: 'REJECT records and TGW drops per bucket',
-    height: Math.round(2.8 * rem),
+    height: Math.round(small * rem),
     series: [
       { id: 'rejects', label: result.rejects.label || 'REJECT', color: p.reject, bands: result.rejects.bands, rate: false, mirrored: false },
       { id: 'tgwLost', label: result.tgwLost.label || 'TGW drops', color: p.tgwLost, bands: result.tgwLost.bands, rate: false, mirrored: false },
@@ -159,7 +163,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette): { 
     id: 'handshake',
     kind: 'handshake',
     title: 'TCP conversations: half-open and SYN without SYN-ACK per bucket',
-    height: Math.round(2.8 * rem),
+    height: Math.round(small * rem),
     series: [
       { id: 'halfOpen', label: result.halfOpen.label || 'half-open', color: p.halfOpen, bands: result.halfOpen.bands, rate: false, mirrored: false },
       { id: 'synNoSynAck', label: result.synNoSynAck.label || 'SYN without SYN-ACK', color: p.synNoSynAck, bands: result.synNoSynAck.bands, rate: false, mirrored: false },
@@ -243,7 +247,7 @@ function findingAreas(input: TimelineInput, p: Palette, withLabels: boolean): un
       {
         name: withLabels && selected ? f.title : '',
         xAxis: f.start,
-        itemStyle: { color, opacity: selected ? 0.26 : 0.1, borderColor: selected ? color : 'transparent', borderWidth: selected ? 1 : 0 },
+        itemStyle: { color, opacity: selected ? 0.17 : 0.09, borderColor: selected ? color : 'transparent', borderWidth: selected ? 1 : 0 },
         label: { show: withLabels && selected, position: 'insideTopLeft', color: p.text, fontSize: 11 },
       },
       { xAxis: Math.max(f.end, f.start + 1000) },
@@ -251,21 +255,10 @@ function findingAreas(input: TimelineInput, p: Palette, withLabels: boolean): un
   });
 }
 
-export function playheadMarkLine(at: EpochMs | null, p: Palette, first: boolean): Record<string, unknown> {
-  return {
-    silent: true,
-    symbol: ['none', 'none'],
-    animation: false,
-    lineStyle: { color: p.playhead, width: 1.5, type: 'solid' },
-    label: { show: false },
-    data: at === null ? [] : [{ xAxis: at, label: { show: first, formatter: '▼ playhead', position: 'end', color: p.text, fontSize: 10 } }],
-  };
-}
-
 export function buildTimeline(input: TimelineInput): BuiltTimeline {
   const p = palettes[input.theme];
   const rem = input.rem;
-  const { lanes, bottom } = layoutLanes(input.result, rem, p);
+  const { lanes, bottom } = layoutLanes(input.result, rem, p, input.compact);
   const left = Math.round(6 * rem);
   const right = Math.round(1.2 * rem);
   const axisLabelH = Math.round(1.7 * rem);
@@ -323,7 +316,7 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
         gridIndex: i,
         min: anyMirrored ? -m : 0,
         max: m,
-        interval: m / 2,
+        interval: anyMirrored ? m : m / 2,
         axisLabel: { fontSize, formatter: (v: number) => (v === 0 ? '0' : `${v < 0 ? '▼' : '▲'} ${formatBytes(Math.abs(v))}/s`) },
         splitLine: { show: true },
       });
@@ -363,6 +356,8 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
             id: `${lane.id}|${s.id}`,
             name: s.label,
             type: 'custom',
+            z: 2,
+            zlevel: 0,
             xAxisIndex: i,
             yAxisIndex: i,
             clip: true,
@@ -416,6 +411,8 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
         id: `${lane.id}|state`,
         name: 'tunnel state',
         type: 'custom',
+        z: 2,
+        zlevel: 0,
         xAxisIndex: i,
         yAxisIndex: i,
         clip: true,
@@ -473,7 +470,6 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
       silent: true,
       animation: false,
       markArea: { silent: true, data: findingAreas(input, p, i === 0) },
-      markLine: playheadMarkLine(input.replayAt, p, i === 0),
     });
   });
 
@@ -529,6 +525,9 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
     },
     brush: {
       xAxisIndex: mainAxes,
+      // the brush only selects a time range to zoom to; no series gets in/out-of-brush visuals
+      // (those re-render custom series without a z and ECharts warns in the console)
+      seriesIndex: [],
       brushType: 'lineX',
       brushMode: 'single',
       transformable: false,

@@ -36,7 +36,13 @@ export class ApiError extends Error {
 function httpBridge(): Bridge {
   const params = new URLSearchParams(location.search);
   const fromUrl = params.get('token');
-  if (fromUrl) sessionStorage.setItem('tunnelscope.token', fromUrl);
+  if (fromUrl) {
+    sessionStorage.setItem('tunnelscope.token', fromUrl);
+    // Keep the secret out of the address bar, bookmarks and screenshots; reloads use the cookie.
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+  }
   const token = fromUrl ?? sessionStorage.getItem('tunnelscope.token') ?? '';
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   let source: EventSource | null = null;
@@ -143,4 +149,13 @@ export function installFileDrop(onError: (message: string) => void = () => undef
     window.removeEventListener('dragover', over);
     window.removeEventListener('drop', drop);
   };
+}
+
+/**
+ * A native open/save dialog (desktop app): the chosen paths, [] when cancelled. In the browser
+ * there is none: null, and the UI asks for the path on the machine running `tunnelscope serve`.
+ */
+export async function pickPaths(kind: ArgsOf<'app.pickPath'>['kind'], defaultName?: string): Promise<string[] | null> {
+  if (!isDesktop()) return null;
+  return (await call('app.pickPath', { kind, defaultName })).paths;
 }

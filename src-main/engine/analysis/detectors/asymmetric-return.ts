@@ -9,6 +9,7 @@
  *  - client in AWS: SYN leaves on tunnel B, the reply would come back on A → syn-no-synack in AWS logs.
  * Without metrics, BGP equal-cost paths (ECMP) during the failures are reported as the likely cause.
  */
+import { qa, qo } from '../sql/query.ts';
 import { equalBest, loadRouteEvents, loadSessionEvents, routesAt } from '../bgp.ts';
 import { cap, coverPrefix, fmtTime, lit, plural } from '../util.ts';
 import { burstDetail, conversationBursts, listText, serviceText, tunnelLabel, windowText } from './common.ts';
@@ -42,7 +43,7 @@ export const detectAsymmetricReturn: Detector = async (ctx) => {
   const bursts = (await conversationBursts(ctx, WHERE, { minTotal: 3 })).sort((a, b) => a.start - b.start);
   for (const b of bursts) {
     const d = await burstDetail(ctx.conn, b, WHERE);
-    const mix = await ctx.conn.one<{ ho: number; sn: number }>(
+    const mix = await qo<{ ho: number; sn: number }>(ctx.conn, 
       `SELECT count(*) FILTER (WHERE state = 'half-open') AS ho, count(*) FILTER (WHERE state = 'syn-no-synack') AS sn FROM conversations
        WHERE ${WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND first_seen BETWEEN $a AND $z`,
       { s: b.server, p: b.serverPort, a: d.start, z: d.end },

@@ -1,4 +1,5 @@
 /** Pieces several detectors share: conversation-state bursts, path descriptions, tunnel metrics. */
+import { qa, qo } from '../sql/query.ts';
 import type { Conn } from '../../db/index.ts';
 import { coverPrefix, fmtTime, isoS, lit, plural, protoName, type Run } from '../util.ts';
 import type { DetectorContext } from './types.ts';
@@ -36,7 +37,7 @@ export async function conversationBursts(
   opts: { minTotal: number; floor?: number; k?: number; bridge?: number },
 ): Promise<StateBurst[]> {
   if (!ctx.span) return [];
-  const rows = await ctx.conn.all<{ server: string; server_port: number | null; protocol: number; bucket: number; v: number }>(
+  const rows = await qa<{ server: string; server_port: number | null; protocol: number; bucket: number; v: number }>(ctx.conn, 
     `SELECT server, server_port, protocol, first_seen - first_seen % 60 AS bucket, count(*) AS v
      FROM conversations WHERE ${where} GROUP BY ALL ORDER BY server, server_port, protocol, bucket`,
   );
@@ -107,7 +108,7 @@ export interface BurstDetail {
 export async function burstDetail(c: Conn, b: StateBurst, where: string): Promise<BurstDetail> {
   const p = { s: b.server, p: b.serverPort, pr: b.protocol, a: b.start, z: b.end };
   const cond = `${where} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND protocol = $pr AND first_seen >= $a AND first_seen < $z`;
-  const agg = await c.one<Record<string, unknown>>(
+  const agg = await qo<Record<string, unknown>>(c, 
     `SELECT min(first_seen) AS t0, max(last_seen) AS t1, count(*) AS n,
        list_sort(list_distinct(flatten(list(capture_fwd)))) AS cf, list_sort(list_distinct(flatten(list(capture_rev)))) AS cr,
        list_sort(list_distinct(flatten(list(attach_fwd)))) AS af, list_sort(list_distinct(flatten(list(attach_rev)))) AS ar,
@@ -115,8 +116,8 @@ export async function burstDetail(c: Conn, b: StateBurst, where: string): Promis
      FROM conversations WHERE ${cond}`,
     p,
   );
-  const clients = (await c.all<{ client: string }>(`SELECT DISTINCT client FROM conversations WHERE ${cond} LIMIT 2000`, p)).map((r) => r.client);
-  const sample = (await c.all<{ conv_id: string }>(`SELECT conv_id FROM conversations WHERE ${cond} ORDER BY first_seen LIMIT 5`, p)).map((r) => r.conv_id);
+  const clients = (await qa<{ client: string }>(c, `SELECT DISTINCT client FROM conversations WHERE ${cond} LIMIT 2000`, p)).map((r) => r.client);
+  const sample = (await qa<{ conv_id: string }>(c, `SELECT conv_id FROM conversations WHERE ${cond} ORDER BY first_seen LIMIT 5`, p)).map((r) => r.conv_id);
   const arr = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
   return {
     start: Number(agg?.t0 ?? b.start),
@@ -163,7 +164,7 @@ ORDER BY start_time, source_id, line`;
 
 /** Per-tunnel sums of TunnelDataIn / TunnelDataOut in [a, b). */
 export async function tunnelTraffic(c: Conn, vpnId: string, a: number, b: number): Promise<{ tunnelIp: string; bytesIn: number; bytesOut: number }[]> {
-  return c.all(
+  return qa(c, 
     `SELECT tunnel_ip AS "tunnelIp",
        coalesce(sum(value) FILTER (WHERE metric = 'TunnelDataIn'), 0) AS "bytesIn",
        coalesce(sum(value) FILTER (WHERE metric = 'TunnelDataOut'), 0) AS "bytesOut"

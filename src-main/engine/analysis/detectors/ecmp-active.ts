@@ -89,7 +89,15 @@ export const detectEcmpActive: Detector = async (ctx: DetectorContext) => {
     const cause = equalizingChange(events, sessions, w.vpnId, w.start + BUCKET);
     const fromStart = firstMetric?.t != null && w.start <= firstMetric.t;
     const shares = w.tunnels.map((ip) => `${tunnelLabel(ctx, w.vpnId, ip)} ${((w.shares[ip] ?? 0) * 100).toFixed((w.shares[ip] ?? 0) < 0.1 ? 1 : 0)}%`);
-    const causeText = cause
+    // The log may hold only the change (the other tunnel's route predates it): then name the last
+    // advertisement on this VPN just before ECMP began as the likely trigger.
+    const near = cause
+      ? null
+      : [...events].reverse().find((e) => e.vpnId === w.vpnId && usable(e) && e.t <= w.start + BUCKET && e.t >= w.start - 1800 && w.tunnels.includes(e.tunnelIp));
+    const causeText = near
+      ? ` It follows the BGP change at ${fmtTime(near.t)}: ${tunnelLabel(ctx, w.vpnId, near.tunnelIp)} ${near.status.toLowerCase()} ${near.prefix} with AS path '${near.asPath ?? ''}' (length ${near.asPathLen ?? '?'}${near.med != null ? `, MED ${near.med}` : ''}). ` +
+        `The other tunnel's path predates the BGP log, but the Transit Gateway only spreads flows over tunnels whose AS paths are equally long, so this update made them equal.`
+      : cause
       ? ` It follows the BGP change at ${fmtTime(cause.event.t)}: ${tunnelLabel(ctx, w.vpnId, cause.event.tunnelIp)} ${cause.event.status.toLowerCase()} ${cause.event.prefix} with AS path '${cause.event.asPath ?? ''}' (length ${cause.event.asPathLen ?? '?'}` +
         `${cause.before ? `, was '${cause.before.asPath ?? ''}'` : ''}), making it equal to the other tunnel's path, so the Transit Gateway spreads flows over both tunnels.`
       : '';
@@ -102,8 +110,8 @@ export const detectEcmpActive: Detector = async (ctx: DetectorContext) => {
         `${causeText}${cfgText} With ECMP, the return path of a flow can differ from its forward path; the customer gateway must accept asymmetric traffic (no stateful check across tunnels).`,
       start: w.start,
       end: w.end,
-      subject: { vpn_id: w.vpnId, ...(cause ? { dst_addr: cause.event.prefix } : {}) },
-      stats: { tunnels: w.tunnels.join(' '), ...Object.fromEntries(w.tunnels.map((ip) => [`share ${ip}`, w.shares[ip] ?? 0])), bgpChangeAt: cause ? fmtTime(cause.event.t) : null, bgpPrefix: cause?.event.prefix ?? null },
+      subject: { vpn_id: w.vpnId, ...(cause ? { dst_addr: cause.event.prefix } : near ? { dst_addr: near.prefix } : {}) },
+      stats: { tunnels: w.tunnels.join(' '), ...Object.fromEntries(w.tunnels.map((ip) => [`share ${ip}`, w.shares[ip] ?? 0])), bgpChangeAt: cause ? fmtTime(cause.event.t) : near ? fmtTime(near.t) : null, bgpPrefix: cause?.event.prefix ?? near?.prefix ?? null },
       evidence: {
         table: 'metric_points',
         sql: `SELECT * FROM metric_points\nWHERE metric = 'TunnelDataOut' AND vpn_id = ${lit(w.vpnId)}\n  AND ts BETWEEN to_timestamp(${w.start}) AND to_timestamp(${w.end})\nORDER BY ts, tunnel_ip`,

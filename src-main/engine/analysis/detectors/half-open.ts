@@ -3,6 +3,7 @@
  * repeated SYNs, no data, no FIN/RST. The SYN-ACK is lost after the last AWS hop that logged it,
  * which over a VPN usually means the return took another tunnel (see asymmetric-return).
  */
+import { qa, qo } from '../sql/query.ts';
 import { cap, plural } from '../util.ts';
 import { attachText, burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText } from './common.ts';
 import type { Detector, Draft } from './types.ts';
@@ -14,7 +15,7 @@ export const detectHalfOpen: Detector = async (ctx) => {
   for (const b of await conversationBursts(ctx, HALF_OPEN_WHERE, { minTotal: 3 })) {
     const d = await burstDetail(ctx.conn, b, HALF_OPEN_WHERE);
     const svc = serviceText(b.server, b.serverPort, b.protocol);
-    const synStats = await ctx.conn.one<{ pk: number; n: number }>(
+    const synStats = await qo<{ pk: number; n: number }>(ctx.conn, 
       `SELECT sum(packets_fwd) AS pk, count(*) AS n FROM conversations
        WHERE ${HALF_OPEN_WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND first_seen BETWEEN $a AND $z`,
       { s: b.server, p: b.serverPort, a: d.start, z: d.end },

@@ -5,6 +5,7 @@
  *     points kept logging traffic to or from it: its log is missing, not its traffic. A capture
  *     point that is merely idle (nobody else sees its traffic either) raises nothing.
  */
+import { qa, qo } from '../sql/query.ts';
 import type { Conn } from '../../db/index.ts';
 import { cap, lit, plural } from '../util.ts';
 import { windowText } from './common.ts';
@@ -15,7 +16,7 @@ const BUCKET = 600;
 const MIN_SEEN_ELSEWHERE = 5;
 
 async function skipData(ctx: DetectorContext): Promise<Draft[]> {
-  const rows = await ctx.conn.all<{ tbl: string; cp: string; bucket: number; n: number; wend: number | null }>(
+  const rows = await qa<{ tbl: string; cp: string; bucket: number; n: number; wend: number | null }>(ctx.conn, 
     "SELECT tbl, capture_point AS cp, bucket, records AS n, window_end AS wend FROM rollup_log_status WHERE log_status = 'SKIPDATA' ORDER BY tbl, cp, bucket",
   );
   const out: Draft[] = [];
@@ -58,20 +59,20 @@ async function skipData(ctx: DetectorContext): Promise<Draft[]> {
 /** How many records at other capture points show this one's traffic in [a, z). */
 async function seenElsewhere(c: Conn, tbl: string, cp: string, a: number, z: number): Promise<{ n: number; addr: string | null }> {
   if (tbl === 'tgw_flows') {
-    const r = await c.one<{ n: number }>(
+    const r = await qo<{ n: number }>(c, 
       'SELECT count(*) AS n FROM tgw_flows WHERE tgw_pair_attachment_id = $cp AND tgw_attachment_id <> $cp AND start_time >= $a AND start_time < $z',
       { cp, a, z },
     );
     return { n: Number(r?.n ?? 0), addr: null };
   }
-  const own = await c.one<{ a: string }>(
+  const own = await qo<{ a: string }>(c, 
     `SELECT a FROM (SELECT srcaddr AS a FROM vpc_flows WHERE interface_id = $cp AND srcaddr IS NOT NULL
                     UNION ALL SELECT dstaddr FROM vpc_flows WHERE interface_id = $cp AND dstaddr IS NOT NULL)
      GROUP BY a ORDER BY count(*) DESC, a LIMIT 1`,
     { cp },
   );
   if (!own) return { n: 0, addr: null };
-  const r = await c.one<{ n: number }>(
+  const r = await qo<{ n: number }>(c, 
     `SELECT (SELECT count(*) FROM vpc_flows WHERE interface_id <> $cp AND start_time >= $a AND start_time < $z
                AND (coalesce(pkt_dstaddr, dstaddr) = $addr OR coalesce(pkt_srcaddr, srcaddr) = $addr))
           + (SELECT count(*) FROM tgw_flows WHERE start_time >= $a AND start_time < $z AND (dstaddr = $addr OR srcaddr = $addr)) AS n`,
@@ -90,7 +91,7 @@ const MIN_SILENCE_S = 300;
 
 async function silentCapturePoints(ctx: DetectorContext): Promise<Draft[]> {
   if (!ctx.span) return [];
-  const rows = await ctx.conn.all<{ tbl: string; cp: string; b: number }>(
+  const rows = await qa<{ tbl: string; cp: string; b: number }>(ctx.conn, 
     `SELECT tbl, capture_point AS cp, bucket AS b FROM rollup_flows GROUP BY ALL
      UNION SELECT tbl, capture_point, bucket FROM rollup_log_status GROUP BY ALL
      ORDER BY 1, 2, 3`,
@@ -116,7 +117,7 @@ async function silentCapturePoints(ctx: DetectorContext): Promise<Draft[]> {
   }
   if (candidates.length === 0) return [];
   const windows = new Map(
-    (await ctx.conn.all<{ cp: string; w: number }>(
+    (await qa<{ cp: string; w: number }>(ctx.conn, 
       `SELECT interface_id AS cp, max(end_time - start_time) AS w FROM vpc_flows
        WHERE interface_id IN (SELECT unnest(string_split($cps, chr(1)))) AND coalesce(log_status, 'OK') = 'OK' GROUP BY 1`,
       { cps: [...new Set(candidates.filter((c) => c.tbl === 'vpc_flows').map((c) => c.cp))].join('\u0001') },

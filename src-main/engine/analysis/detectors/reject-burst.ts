@@ -4,6 +4,7 @@
  * stateful, so it judges the request (inbound REJECT on the request); a network ACL is stateless,
  * so a request can be accepted and its response rejected on the way back.
  */
+import { qa, qo } from '../sql/query.ts';
 import { cap, lit, plural, protoName } from '../util.ts';
 import { burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText } from './common.ts';
 import type { Detector, Draft } from './types.ts';
@@ -15,19 +16,19 @@ export const detectRejectBursts: Detector = async (ctx) => {
   for (const b of await conversationBursts(ctx, WHERE, { minTotal: 5 })) {
     const d = await burstDetail(ctx.conn, b, WHERE);
     const p = { s: b.server, p: b.serverPort, pr: b.protocol, a: d.start, z: d.end };
-    const sides = await ctx.conn.one<{ req: number; resp: number; recs: number }>(
+    const sides = await qo<{ req: number; resp: number; recs: number }>(ctx.conn, 
       `SELECT count(*) FILTER (WHERE rejects_fwd > 0) AS req, count(*) FILTER (WHERE rejects_fwd = 0 AND rejects_rev > 0) AS resp,
          sum(rejects_fwd + rejects_rev) AS recs
        FROM conversations WHERE ${WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND protocol = $pr
          AND first_seen >= $a AND first_seen <= $z`,
       p,
     );
-    const before = await ctx.conn.one<{ ok: number }>(
+    const before = await qo<{ ok: number }>(ctx.conn, 
       `SELECT count(*) AS ok FROM conversations WHERE server = $s AND server_port IS NOT DISTINCT FROM $p AND protocol = $pr
          AND rejects_fwd + rejects_rev = 0 AND state IN ('completed', 'established', 'no-tcp') AND first_seen >= $a - 3600 AND first_seen < $a`,
       p,
     );
-    const cps = await ctx.conn.all<{ cp: string; n: number }>(
+    const cps = await qa<{ cp: string; n: number }>(ctx.conn, 
       `SELECT interface_id AS cp, count(*) AS n FROM vpc_flows
        WHERE action = 'REJECT' AND protocol = $pr AND start_time BETWEEN $a - 60 AND $z + 60
          AND ((coalesce(pkt_dstaddr, dstaddr) = $s AND dstport IS NOT DISTINCT FROM coalesce($p, dstport))

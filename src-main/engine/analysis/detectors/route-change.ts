@@ -11,8 +11,8 @@ import type { Detector, Draft } from './types.ts';
 /** Advertisements this long after a tunnel's first BGP record are news, not the initial table. */
 const INITIAL_S = 600;
 
-const describe = (e: BgpRouteEvent | undefined): string =>
-  !e ? 'not advertised' : `${e.status.toLowerCase()}${e.asPath != null ? ` with AS path '${e.asPath}'` : ''}${e.med != null ? ` MED ${e.med}` : ''}${e.details ? ` (${e.details})` : ''}`;
+const describe = (e: BgpRouteEvent | undefined, next?: BgpRouteEvent): string =>
+  !e ? (next && next.status !== 'ADVERTISED' ? 'advertised (since before the BGP log starts)' : 'not advertised') : `${e.status.toLowerCase()}${e.asPath != null ? ` with AS path '${e.asPath}'` : ''}${e.med != null ? ` MED ${e.med}` : ''}${e.details ? ` (${e.details})` : ''}`;
 
 export const detectRouteChanges: Detector = async (ctx) => {
   const events = await loadRouteEvents(ctx.conn);
@@ -46,7 +46,7 @@ export const detectRouteChanges: Detector = async (ctx) => {
       severity: withdrawn && !sessionDown ? 'warning' : 'info',
       title: `${e.prefix} on ${label}: ${what}`,
       summary:
-        `At ${fmtTime(e.t)} the route to ${e.prefix} learned over ${label} went from ${describe(p)} to ${describe(e)}.` +
+        `At ${fmtTime(e.t)} the route to ${e.prefix} learned over ${label} went from ${describe(p, e)} to ${describe(e)}.` +
         (sessionDown ? ' The BGP session on this tunnel went down at the same time, so this is part of the tunnel outage.' : '') +
         (withdrawn && !sessionDown ? ' The session stayed up, so the customer gateway stopped advertising it (or AWS denied it); traffic to this prefix now uses the other tunnel, if it still has the route.' : '') +
         (!withdrawn && p && p.asPathLen !== e.asPathLen ? ' A different AS path length changes which tunnel AWS prefers, and equal lengths on both tunnels enable ECMP on a Transit Gateway.' : ''),

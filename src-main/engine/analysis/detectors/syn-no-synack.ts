@@ -3,6 +3,7 @@
  * far above that service's own baseline. Names the initiating side (client prefix), the ports and
  * where the SYNs were logged, so the engineer knows up to which hop the attempt travelled.
  */
+import { qa, qo } from '../sql/query.ts';
 import { cap, lit, plural } from '../util.ts';
 import { attachText, burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText } from './common.ts';
 import type { Detector, Draft } from './types.ts';
@@ -15,16 +16,16 @@ export const detectSynNoSynAck: Detector = async (ctx) => {
     const d = await burstDetail(ctx.conn, b, WHERE);
     const svc = serviceText(b.server, b.serverPort, b.protocol);
     const viaVpn = d.vpnFwd.length > 0;
-    const ports = await ctx.conn.one<{ lo: number; hi: number }>(
+    const ports = await qo<{ lo: number; hi: number }>(ctx.conn, 
       `SELECT min(client_port) AS lo, max(client_port) AS hi FROM conversations
        WHERE ${WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND first_seen BETWEEN $a AND $z`,
       { s: b.server, p: b.serverPort, a: d.start, z: d.end },
     );
-    const seenAt = [...d.captureFwd];
+    const seenAt = d.captureFwd.filter((c) => !d.attachFwd.includes(c));
     const summary =
       `${cap(windowText(d.start, d.end))}, ${plural(d.count, 'TCP connection attempt')} from ${d.clientPrefix ?? 'various clients'} ` +
       `(source ports ${ports?.lo ?? '?'}-${ports?.hi ?? '?'}) to ${svc} sent SYNs that were never answered with a SYN-ACK. ` +
-      `The SYNs were logged at ${listText(seenAt)}${d.attachFwd.length ? `, crossing ${attachText(ctx, d.attachFwd)}` : ''}` +
+      `The SYNs were logged at ${listText(seenAt)}${d.attachFwd.length ? `${seenAt.length ? ' and' : ''} on Transit Gateway attachment ${attachText(ctx, d.attachFwd)}` : ''}` +
       `${viaVpn ? `, so they came in over ${listText(d.vpnFwd)}` : ''}; no reply was logged at any capture point. ` +
       `Either the server (or its host firewall) is not answering, or the SYNs are lost after the last hop that logged them.`;
     out.push({

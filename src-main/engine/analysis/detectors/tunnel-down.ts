@@ -7,6 +7,7 @@ import type { Conn } from '../../db/index.ts';
 import { fmtTime, lit, plural } from '../util.ts';
 import { listText, tunnelLabel, windowText } from './common.ts';
 import type { Detector, DetectorContext, Draft } from './types.ts';
+import { tunnelActivity } from './tunnel-activity.ts';
 
 interface Outage {
   vpnId: string;
@@ -102,26 +103,37 @@ async function eventsAround(c: Conn, o: Outage): Promise<string[]> {
      UNION ALL
      SELECT epoch(ts)::BIGINT, 'BGP ' || status || coalesce(': ' || details, '') FROM bgp_events
      WHERE vpn_id = $v AND tunnel_ip = $ip AND type = 'BGPStatus' AND ts BETWEEN to_timestamp($a) AND to_timestamp($z)
-     ORDER BY 1 LIMIT 6`,
+     ORDER BY 1 LIMIT 200`,
     { v: o.vpnId, ip: o.tunnelIp, a: o.start - 600, z: o.end + 600 },
   );
-  return rows.map((r) => `${fmtTime(r.t).slice(11, 19)} ${r.what}`);
+  // Repeated messages (IKE retries every minute or two) are shown once with a count.
+  const seen = new Map<string, { t: number; n: number }>();
+  for (const r of rows) {
+    const s = seen.get(r.what);
+    if (s) s.n++;
+    else seen.set(r.what, { t: r.t, n: 1 });
+  }
+  return [...seen.entries()].slice(0, 6).map(([what, s]) => `${fmtTime(s.t).slice(11, 19)} ${what}${s.n > 1 ? ` (×${s.n})` : ''}`);
 }
 
 export const detectTunnelDown: Detector = async (ctx: DetectorContext) => {
   const { outages, covered } = await metricOutages(ctx.conn);
   outages.push(...(await logOutages(ctx.conn, covered)));
+  const activity = await tunnelActivity(ctx.conn);
   const out: Draft[] = [];
   for (const o of outages) {
+    const carried = activity.some((x) => x.vpnId === o.vpnId && x.tunnelIp === o.tunnelIp && x.bucket >= o.start - 3600 && x.bucket < o.start && (x.inActive || x.outActive));
     const label = tunnelLabel(ctx, o.vpnId, o.tunnelIp);
     const siblings = outages.filter((x) => x.vpnId === o.vpnId && x.tunnelIp !== o.tunnelIp);
     const knownSiblings = new Set(ctx.tunnels.filter((t) => t.vpnId === o.vpnId && t.tunnelIp !== o.tunnelIp).map((t) => t.tunnelIp));
     const allDown = knownSiblings.size > 0 && [...knownSiblings].every((ip) => siblings.some((s) => s.tunnelIp === ip && s.start < o.end && s.end > o.start));
     const events = await eventsAround(ctx.conn, o);
-    const severity = o.wholeSpan ? 'info' : allDown ? 'critical' : 'warning';
+    const severity = o.wholeSpan ? 'info' : allDown || carried ? 'critical' : 'warning';
     const mins = Math.round((o.end - o.start) / 60);
     const how = o.from === 'metric' ? `TunnelState was below 1 in ${plural(o.points, 'data point')}` : 'the tunnel log reported it down';
-    const redundancy = knownSiblings.size === 0 ? '' : allDown ? ` The other tunnel of ${o.vpnId} was down at the same time, so the VPN had no path.` : ` The other tunnel of ${o.vpnId} stayed up, so traffic could fail over to it.`;
+    const redundancy =
+      (carried ? ' It was carrying traffic when it failed, so flows on it were cut and had to fail over.' : ' It carried no traffic in the hour before (standby tunnel).') +
+      (knownSiblings.size === 0 ? '' : allDown ? ` The other tunnel of ${o.vpnId} was down at the same time, so the VPN had no path.` : ` The other tunnel of ${o.vpnId} stayed up, so traffic could fail over to it.`);
     const summary = o.wholeSpan
       ? `${label} was down for the whole period the data covers (${how}); it is probably an unused or standby tunnel. ${events.length ? `Log lines: ${events.join('; ')}.` : ''}`.trim()
       : `${label} was down ${windowText(o.start, o.end)}${o.openEnded ? ', and had not recovered when the data ends' : ''}; ${how}.` +
@@ -134,7 +146,7 @@ export const detectTunnelDown: Detector = async (ctx: DetectorContext) => {
       start: o.start,
       end: o.end,
       subject: { vpn_id: o.vpnId, tunnel_ip: o.tunnelIp },
-      stats: { minutes: mins, source: o.from, dataPoints: o.points, bothTunnelsDown: allDown ? 1 : 0, recovered: o.openEnded ? 'no' : 'yes' },
+      stats: { minutes: mins, source: o.from, dataPoints: o.points, bothTunnelsDown: allDown ? 1 : 0, carriedTraffic: carried ? 1 : 0, recovered: o.openEnded ? 'no' : 'yes' },
       evidence:
         o.from === 'metric'
           ? {

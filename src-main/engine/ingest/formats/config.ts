@@ -214,8 +214,8 @@ async function loadConfig(ctx: LoadContext): Promise<LoadResult> {
     `SELECT (SELECT count(*) FROM ${items})::INTEGER AS items,
             (SELECT count(*) FROM config_objects WHERE source_id = $sid)::INTEGER AS records,
             (SELECT count(*) FROM ${items} WHERE tolerated)::INTEGER AS tolerated,
-            (SELECT count(*) FROM ${docs.table} WHERE json_extract_string(doc, '$.AdditionalRoutesAvailable') = 'true'
-                OR json_extract_string(doc, '$.NextToken') IS NOT NULL)::INTEGER AS truncated`,
+            (SELECT count(*) FROM ${docs.table} WHERE doc_no = (SELECT max(doc_no) FROM ${docs.table})
+                AND (json_extract_string(doc, '$.AdditionalRoutesAvailable') = 'true' OR json_extract_string(doc, '$.NextToken') IS NOT NULL))::INTEGER AS truncated`,
     sid,
   );
   await dropTemp(conn, items, docs.table);
@@ -229,19 +229,19 @@ async function loadConfig(ctx: LoadContext): Promise<LoadResult> {
   if (c!.truncated) {
     notes.push('The output says more results exist (NextToken or AdditionalRoutesAvailable); import the remaining pages for a complete picture.');
   }
-  if (rtb === null && (await hasKind(ctx, 'tgw_route'))) {
-    notes.push('The TGW route table id is not in this output; name the file after the table (tgw-rtb-…) to tie the routes to it.');
+  if (rtb === null && (await untiedTgwRoutes(ctx))) {
+    notes.push('The TGW route table id is not in this output and the case knows no single TGW route table yet; name the file after the table (tgw-rtb-…) to tie the routes to it.');
   }
   result.message = notes.length ? notes.join(' ') : null;
   ctx.progress(0, result.records);
   return result;
 }
 
-async function hasKind(ctx: LoadContext, kind: string): Promise<boolean> {
-  const r = await ctx.conn.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM config_objects WHERE source_id = $sid AND kind = $k', {
-    sid: ctx.sourceId,
-    k: kind,
-  });
+async function untiedTgwRoutes(ctx: LoadContext): Promise<boolean> {
+  const r = await ctx.conn.one<{ n: number }>(
+    "SELECT count(*)::INTEGER AS n FROM routes WHERE source_id = $sid AND table_kind = 'tgw' AND table_id IS NULL",
+    { sid: ctx.sourceId },
+  );
   return (r?.n ?? 0) > 0;
 }
 

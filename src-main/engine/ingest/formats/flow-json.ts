@@ -5,9 +5,9 @@
  * by the same SQL as text records. Items are numbered in file order across documents.
  */
 import { DEFAULT_VPC_LAYOUT, kindOfLayout, parseUserFormat } from '../fields.ts';
-import { loadFlows } from '../flow-load.ts';
-import { RAW_LINES, RAW_TABLE, stageLines } from '../lines.ts';
-import type { Detection, FormatHandler, LoadContext, LoadResult, Sample } from '../types.ts';
+import { flowHandler, typeFlows, type StagedFlows } from '../flow-load.ts';
+import { dropStaged, INVALID_TEXT, stageLines } from '../lines.ts';
+import type { Detection, FormatHandler, LoadContext, Sample } from '../types.ts';
 import { looksLikeRecord, streamFromPath } from './flow-text.ts';
 
 const MESSAGE = /"message"\s*:\s*("(?:[^"\\]|\\.)*")/;
@@ -49,17 +49,18 @@ e AS (
          ELSE [d] END AS evs
   FROM d
 ), u AS (SELECT doc, d, unnest(evs) AS ev, unnest(range(len(evs))) AS idx FROM e)
-SELECT row_number() OVER (ORDER BY doc, idx) AS line, d, ev, NULL::VARCHAR AS text FROM u`;
+SELECT row_number() OVER (ORDER BY doc, idx) AS line, d, ev, NULL::VARCHAR AS text, false AS invalid FROM u`;
 
-const ITEMS_FROM_LINES = `
+const itemsFromLines = (src: string) => `
 CREATE TEMP TABLE ts_items AS
-SELECT line, NULL::JSON AS d, CASE WHEN json_valid(t) THEN t::JSON END AS ev, t AS text FROM ${RAW_LINES}`;
+SELECT line, NULL::JSON AS d, CASE WHEN NOT invalid AND json_valid(t) THEN t::JSON END AS ev, t AS text, invalid FROM ${src}`;
 
 const ITEM_SRC = `(SELECT line,
     CASE WHEN json_type(ev, '$.message') = 'VARCHAR' THEN ev->>'$.message' END AS t,
     CASE WHEN TRY_CAST(ev->>'$.timestamp' AS BIGINT) IS NOT NULL THEN epoch_ms(TRY_CAST(ev->>'$.timestamp' AS BIGINT)) END AS ev_ts,
     coalesce(ev->>'$.logStreamName', ev->>'$.logStream', d->>'$.logStream', $stream) AS stream,
-    CASE WHEN ev IS NULL AND text IS NOT NULL AND trim(text) <> '' THEN 'not valid JSON'
+    CASE WHEN invalid THEN '${INVALID_TEXT}'
+         WHEN ev IS NULL AND text IS NOT NULL AND trim(text) <> '' THEN 'not valid JSON'
          WHEN ev IS NULL THEN NULL
          WHEN json_type(ev) <> 'OBJECT' THEN 'JSON item is not an object (expected a CloudWatch Logs event)'
          WHEN json_type(ev, '$.message') IS DISTINCT FROM 'VARCHAR' THEN 'JSON item has no "message" text (expected a CloudWatch Logs event)'
@@ -68,17 +69,15 @@ const ITEM_SRC = `(SELECT line,
     coalesce(d->>'$.messageType' = 'CONTROL_MESSAGE', false) AS meta
   FROM ts_items)`;
 
-async function load(ctx: LoadContext): Promise<LoadResult> {
+async function parse(ctx: LoadContext): Promise<StagedFlows> {
   const { conn } = ctx;
   const layout = ctx.options.format ? parseUserFormat(ctx.options.format) : DEFAULT_VPC_LAYOUT;
   const mode = ctx.detection.hints?.mode === 'lines' ? 'lines' : 'documents';
-  let latin1 = false;
   if (mode === 'lines') {
     const staged = await stageLines(conn, ctx.localPath, /\r\n/.test(ctx.sample.head.slice(0, 4096)) ? '\r\n' : '\n');
-    latin1 = staged.latin1;
     await conn.run('DROP TABLE IF EXISTS ts_items');
-    await conn.run(ITEMS_FROM_LINES);
-    await conn.run(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
+    await conn.run(itemsFromLines(staged.src));
+    await dropStaged(conn);
   } else {
     await conn.run('DROP TABLE IF EXISTS ts_docs; DROP TABLE IF EXISTS ts_items');
     await conn.run(`CREATE TEMP TABLE ts_docs AS SELECT json FROM read_json_objects($path, format='auto')`, { path: ctx.localPath });
@@ -87,21 +86,17 @@ async function load(ctx: LoadContext): Promise<LoadResult> {
   }
   ctx.progress(0, 0);
   const kind = kindOfLayout(layout);
-  const result = await loadFlows(ctx, {
+  await typeFlows(ctx, {
     kind,
     src: ITEM_SRC,
     params: { stream: streamFromPath(ctx.displayPath) },
     segments: [{ lo: null, hi: null, names: layout }],
     headers: [],
     tsPrefix: false,
-    latin1,
+    latin1: false,
   });
   await conn.run('DROP TABLE IF EXISTS ts_items');
-  return { ...result, fields: layout.join(' ') };
+  return { kind, fields: layout.join(' ') };
 }
 
-export const flowJsonHandler: FormatHandler = {
-  name: 'flow-json',
-  detect: detectFlowJson,
-  load,
-};
+export const flowJsonHandler: FormatHandler = flowHandler('flow-json', detectFlowJson, parse);

@@ -5,8 +5,8 @@
  * reasons are identical and the quarantined raw line is readable.
  */
 import { kindOfLayout, normaliseName, isKnownField } from '../fields.ts';
-import { loadFlows } from '../flow-load.ts';
-import type { Detection, FormatHandler, LoadContext, LoadResult, Sample } from '../types.ts';
+import { flowHandler, typeFlows, type StagedFlows } from '../flow-load.ts';
+import type { Detection, FormatHandler, LoadContext, Sample } from '../types.ts';
 
 export function detectFlowParquet(sample: Sample): Detection | null {
   if (!sample.head.startsWith('PAR1')) return null;
@@ -15,7 +15,7 @@ export function detectFlowParquet(sample: Sample): Detection | null {
 
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-async function load(ctx: LoadContext): Promise<LoadResult> {
+async function parse(ctx: LoadContext): Promise<StagedFlows> {
   const { conn } = ctx;
   const cols = await conn.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet($path)`, { path: ctx.localPath });
   const names = cols.map((c) => normaliseName(c.column_name));
@@ -31,7 +31,7 @@ async function load(ctx: LoadContext): Promise<LoadResult> {
     { path: ctx.localPath },
   );
   ctx.progress(0, 0);
-  const result = await loadFlows(ctx, {
+  await typeFlows(ctx, {
     kind,
     src: `(SELECT line, t, NULL::TIMESTAMPTZ AS ev_ts, NULL::VARCHAR AS stream, NULL::VARCHAR AS pre_reason, NULL::VARCHAR AS raw, false AS meta FROM ts_pq)`,
     params: {},
@@ -41,11 +41,7 @@ async function load(ctx: LoadContext): Promise<LoadResult> {
     latin1: false,
   });
   await conn.run('DROP TABLE IF EXISTS ts_pq');
-  return { ...result, fields: names.join(' ') };
+  return { kind, fields: names.join(' ') };
 }
 
-export const flowParquetHandler: FormatHandler = {
-  name: 'flow-parquet',
-  detect: detectFlowParquet,
-  load,
-};
+export const flowParquetHandler: FormatHandler = flowHandler('flow-parquet', detectFlowParquet, parse);

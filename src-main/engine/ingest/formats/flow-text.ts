@@ -11,9 +11,9 @@ import {
   parseUserFormat,
   type FlowKind,
 } from '../fields.ts';
-import { loadFlows, type Segment } from '../flow-load.ts';
-import { RAW_LINES, RAW_TABLE, stageLines } from '../lines.ts';
-import type { Detection, FormatHandler, LoadContext, LoadResult, Sample } from '../types.ts';
+import { flowHandler, typeFlows, type Segment, type StagedFlows } from '../flow-load.ts';
+import { dropStaged, INVALID_TEXT, RAW_TABLE, stageLines } from '../lines.ts';
+import type { Detection, FormatHandler, LoadContext, Sample } from '../types.ts';
 
 const ISO_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)\s+\S/;
 const FLOWISH = /\b(eni-[0-9a-f]+|tgw-[0-9a-z-]+|ACCEPT|REJECT|NODATA|SKIPDATA)\b/;
@@ -29,7 +29,7 @@ export function looksLikeRecord(line: string): boolean {
 
 export function detectFlowText(sample: Sample): Detection | null {
   const first = sample.firstLine;
-  if (!first || sample.head.includes('\u0000')) return null;
+  if (!first || first.includes('\u0000')) return null;
   const header = parseFieldList(first);
   if (header && !first.includes(',')) {
     return { kind: kindOfLayout(header), format: 's3-text', confidence: 0.95, hints: { fields: header } };
@@ -49,7 +49,7 @@ export function streamFromPath(displayPath: string): string | null {
   return m ? m[1]! : null;
 }
 
-async function load(ctx: LoadContext): Promise<LoadResult> {
+async function parse(ctx: LoadContext): Promise<StagedFlows> {
   const { conn, detection } = ctx;
   const newline = /\r\n/.test(ctx.sample.head.slice(0, 4096)) ? '\r\n' : '\n';
   const staged = await stageLines(conn, ctx.localPath, newline);
@@ -73,7 +73,7 @@ async function load(ctx: LoadContext): Promise<LoadResult> {
     segments.push({ lo: null, hi: null, names: base });
   } else {
     const at = await conn.all<{ line: number; t: string }>(
-      `SELECT line, t FROM ${RAW_LINES} WHERE t IN (SELECT unnest(string_split($h, chr(10)))) ORDER BY line`,
+      `SELECT line, t FROM ${staged.src} WHERE t IN (SELECT unnest(string_split($h, chr(10)))) ORDER BY line`,
       { h: headers.join('\n') },
     );
     if (at.length > 0 && at[0]!.line > 1) segments.push({ lo: 1, hi: at[0]!.line - 1, names: base });
@@ -84,22 +84,18 @@ async function load(ctx: LoadContext): Promise<LoadResult> {
   }
   const kind: FlowKind = kindOfLayout(segments[0]!.names);
   const stream = tsPrefix ? streamFromPath(ctx.displayPath) : null;
-  const result = await loadFlows(ctx, {
+  await typeFlows(ctx, {
     kind,
-    src: `(SELECT line, t, NULL::TIMESTAMPTZ AS ev_ts, $stream::VARCHAR AS stream, NULL::VARCHAR AS pre_reason, NULL::VARCHAR AS raw, false AS meta FROM ${RAW_LINES})`,
+    src: `(SELECT line, t, NULL::TIMESTAMPTZ AS ev_ts, $stream::VARCHAR AS stream, CASE WHEN invalid THEN '${INVALID_TEXT}' END AS pre_reason, NULL::VARCHAR AS raw, false AS meta FROM ${staged.src})`,
     params: { stream },
     segments,
     headers,
     tsPrefix,
-    latin1: staged.latin1,
+    latin1: false,
   });
-  await conn.run(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
+  await dropStaged(conn);
   const layouts = [...new Set(segments.map((s) => s.names.join(' ')))];
-  return { ...result, fields: layouts.join(' | ') };
+  return { kind, fields: layouts.join(' | ') };
 }
 
-export const flowTextHandler: FormatHandler = {
-  name: 'flow-text',
-  detect: detectFlowText,
-  load,
-};
+export const flowTextHandler: FormatHandler = flowHandler('flow-text', detectFlowText, parse);

@@ -8,7 +8,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { AppError } from '../../../shared/result.ts';
 import type { Conn } from '../../db/index.ts';
-import type { LoadContext, LoadResult, Sample } from '../types.ts';
+import type { LoadContext, LoadResult } from '../types.ts';
 
 /** Quarantined text is cut to this many characters. */
 export const RAW_MAX = 4096;
@@ -118,7 +118,7 @@ export async function readDocs(ctx: LoadContext, opts: ReadOptions = {}): Promis
       : `{'ts': NULL::VARCHAR, 'stream': NULL::VARCHAR, 'body': text}`;
     await conn.run(
       `INSERT INTO ${table}
-       SELECT line, json(p.body), nullif(p.ts, ''), nullif(p.stream, '')
+       SELECT line, TRY_CAST(p.body AS JSON), nullif(p.ts, ''), nullif(p.stream, '')
        FROM (SELECT line, ${parts} AS p FROM ${lines} WHERE trim(text) <> '')
        WHERE p.body <> '' AND json_valid(p.body)`,
     );
@@ -248,12 +248,6 @@ export function emptyResult(): LoadResult {
     status: 'complete',
     message: null,
   };
-}
-
-/** Heuristic content checks on the first bytes, for detect(). */
-export function looksLikeJson(sample: Sample): boolean {
-  const h = sample.head.trimStart();
-  return h.startsWith('{') || h.startsWith('[') || isPrefixedLine(sample.firstLine);
 }
 
 /** First non-empty line (trimmed) within the first 64 KiB, as detection saw it. */

@@ -22,7 +22,7 @@ import {
 import { namespaceOf, sqlFrom, unitOf } from './metric-sql.ts';
 import { attributeSeries, reconcile } from './reconcile.ts';
 
-export { attributeSeries } from './reconcile.ts';
+export { attributeSeries, unattributedSeries } from './reconcile.ts';
 
 const STATS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'];
 
@@ -65,7 +65,7 @@ WITH d AS (
          tss[i] AS ts_txt, vals[i] AS v,
          left(json_object('Id', qid, 'Label', label, 'Timestamp', tss[i], 'Value', vals[i])::VARCHAR, ${RAW_MAX}) AS raw,
          CASE WHEN tss[i] IS NULL OR vals[i] IS NULL THEN 'Timestamps and Values of this result have different lengths.' END AS reason
-  FROM (SELECT *, unnest(range(1, greatest(len(tss), len(vals)) + 1)) AS i FROM res)
+  FROM (SELECT *, unnest(range(1, greatest(len(tss), len(vals)) + 1)) AS i FROM res WHERE qid IS NOT NULL)
 ), bad_res AS (
   SELECT doc_no, r_idx AS a, 0 AS b, 'bad' AS k, qid, label, NULL AS status, NULL AS stat, NULL AS unit, NULL AS ts_txt, NULL::JSON AS v,
          left(r::VARCHAR, ${RAW_MAX}) AS raw, 'A MetricDataResults entry should be an object with an Id.' AS reason
@@ -83,6 +83,7 @@ WITH d AS (
   SELECT doc_no, dp_idx, 0, 'gms', NULL, label, NULL, x, json_extract_string(dp, '$.Unit'), json_extract_string(dp, '$.Timestamp'),
          json_extract(dp, '$.ExtendedStatistics."' || x || '"'), left(dp::VARCHAR, ${RAW_MAX}), NULL
   FROM (SELECT *, unnest(json_keys(dp, '$.ExtendedStatistics')) AS x FROM dps WHERE json_type(dp, '$.ExtendedStatistics') = 'OBJECT')
+  WHERE regexp_matches(x, '^[A-Za-z0-9._:()%-]+$')
 ), bad_dps AS (
   SELECT doc_no, dp_idx AS a, 0 AS b, 'bad' AS k, NULL AS qid, label, NULL AS status, NULL AS stat, NULL AS unit, NULL AS ts_txt,
          NULL::JSON AS v, left(dp::VARCHAR, ${RAW_MAX}) AS raw, 'Data point has no statistic (Average, Sum, Minimum, Maximum, SampleCount or ExtendedStatistics).' AS reason
@@ -110,10 +111,12 @@ async function loadMetrics(ctx: LoadContext): Promise<LoadResult> {
 
   await conn.run(
     `INSERT INTO quarantine (source_id, file, line, raw, reason)
-     SELECT $sid, $file, line, raw,
-            coalesce(reason, CASE WHEN ts IS NULL THEN 'Timestamp "' || coalesce(ts_txt, '') || '" is not an ISO 8601 time.'
-                                  ELSE 'Value is not a number.' END)
-     FROM ${items} WHERE k = 'bad' OR reason IS NOT NULL OR ts IS NULL OR value IS NULL`,
+     SELECT $sid, $file, line, any_value(raw), string_agg(DISTINCT r, ' ')
+     FROM (SELECT line, raw,
+                  coalesce(reason, CASE WHEN ts IS NULL THEN 'Timestamp "' || coalesce(ts_txt, '') || '" is not an ISO 8601 time.'
+                                        ELSE coalesce(stat, 'Value') || ' is not a number.' END) AS r
+           FROM ${items} WHERE k = 'bad' OR reason IS NOT NULL OR ts IS NULL OR value IS NULL)
+     GROUP BY line`,
     p,
   );
 
@@ -144,7 +147,10 @@ async function loadMetrics(ctx: LoadContext): Promise<LoadResult> {
      SELECT $sid, line, ${namespaceOf('metric_name')}, coalesce(metric_name, nullif(label, '')),
             coalesce(stat, ${sqlFrom.stat('label')}), coalesce(unit, ${unitOf('metric_name')}), NULL,
             series_key, label, vpn_id, tunnel_ip, tgw_id, attachment_id, NULL, false, ts, value
-     FROM a`,
+     FROM a
+     -- The same point from another page file, or pasted twice, is written once (overlap).
+     WHERE NOT EXISTS (SELECT 1 FROM metric_points p WHERE p.series_key = a.series_key AND p.ts = a.ts AND p.value = a.value)
+     QUALIFY row_number() OVER (PARTITION BY series_key, ts, value ORDER BY line) = 1`,
     { sid: ctx.sourceId, fname },
   );
   checkCancelled(ctx);
@@ -164,8 +170,9 @@ async function loadMetrics(ctx: LoadContext): Promise<LoadResult> {
   }
   await reconcile(conn);
 
-  const counts = await conn.one<{ items: number; records: number; tmin: string | null; tmax: string | null }>(
+  const counts = await conn.one<{ items: number; good: number; records: number; tmin: string | null; tmax: string | null }>(
     `SELECT (SELECT count(DISTINCT line) FROM ${items})::INTEGER AS items,
+            (SELECT count(*) FROM ${items} WHERE k <> 'bad' AND reason IS NULL AND ts IS NOT NULL AND value IS NOT NULL)::INTEGER AS good,
             (SELECT count(*) FROM metric_points WHERE source_id = $sid)::INTEGER AS records,
             (SELECT min(ts) FROM metric_points WHERE source_id = $sid) AS tmin,
             (SELECT max(ts) FROM metric_points WHERE source_id = $sid) AS tmax`,
@@ -193,6 +200,7 @@ async function loadMetrics(ctx: LoadContext): Promise<LoadResult> {
 
   result.linesRead = counts!.items + (await readerQuarantines(ctx));
   result.records = counts!.records;
+  result.overlapRecords = counts!.good - counts!.records;
   result.quarantined = await quarantineCount(conn, ctx.sourceId);
   result.timeMin = counts!.tmin;
   result.timeMax = counts!.tmax;

@@ -70,7 +70,8 @@ const fillPeriod = `
 UPDATE metric_points AS m SET period_s = coalesce(p.period, ${defaultPeriod('m.namespace')})
 FROM (SELECT k.series_key, min(d) AS period
       FROM (SELECT DISTINCT series_key FROM metric_points WHERE period_s IS NULL) k
-      LEFT JOIN (SELECT series_key, epoch(ts) - epoch(lag(ts) OVER (PARTITION BY series_key ORDER BY ts)) AS d FROM metric_points) g
+      LEFT JOIN (SELECT series_key, epoch(ts) - epoch(lag(ts) OVER (PARTITION BY series_key ORDER BY ts)) AS d FROM metric_points
+                 WHERE series_key IN (SELECT series_key FROM metric_points WHERE period_s IS NULL)) g
         ON g.series_key = k.series_key AND g.d > 0
       GROUP BY k.series_key) p
 WHERE m.period_s IS NULL AND m.series_key = p.series_key`;
@@ -106,6 +107,21 @@ SELECT DISTINCT vpn_id, tunnel_ip, 'metrics' FROM metric_points
 WHERE attributed AND vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL
 ON CONFLICT DO NOTHING`;
 
+/**
+ * search-transit-gateway-routes does not name its route table. When the case knows exactly one TGW
+ * route table (attachment associations, TGW default tables), the routes belong to it.
+ */
+const tgwRouteTable = `
+UPDATE routes SET table_id = (SELECT min(id) FROM (
+    SELECT route_table_id AS id FROM tgw_attachments WHERE route_table_id IS NOT NULL
+    UNION SELECT data->>'$.Options.AssociationDefaultRouteTableId' FROM config_objects WHERE kind = 'transit_gateway'
+    UNION SELECT data->>'$.Options.PropagationDefaultRouteTableId' FROM config_objects WHERE kind = 'transit_gateway') t WHERE id IS NOT NULL)
+WHERE table_kind = 'tgw' AND table_id IS NULL
+  AND (SELECT count(DISTINCT id) FROM (
+    SELECT route_table_id AS id FROM tgw_attachments WHERE route_table_id IS NOT NULL
+    UNION SELECT data->>'$.Options.AssociationDefaultRouteTableId' FROM config_objects WHERE kind = 'transit_gateway'
+    UNION SELECT data->>'$.Options.PropagationDefaultRouteTableId' FROM config_objects WHERE kind = 'transit_gateway') t WHERE id IS NOT NULL) = 1`;
+
 export async function reconcile(conn: Conn): Promise<void> {
   await conn.run(applyQueryFiles);
   for (const s of fillVpnFromIp) await conn.run(s);
@@ -115,20 +131,25 @@ export async function reconcile(conn: Conn): Promise<void> {
   await conn.run(tunnelsFromLogs);
   await conn.run(tunnelsFromMetrics);
   await conn.run(tunnelAttachment);
+  await conn.run(tgwRouteTable);
 }
 
-const VPN_ID = /^vpn-[0-9a-f]{8,17}$/;
+// AWS ids have 8 or 17 hex digits; shortened ids from notes and examples are accepted as typed.
+const VPN_ID = /^vpn-[0-9a-zA-Z]+$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
 
 /**
  * Ties every point of one series (metric_points.series_key) to a tunnel, replacing whatever it was
  * tied to before. Used by `--attribute SERIES=vpn-…/1.2.3.4` at import and by the UI afterwards.
+ * SERIES is a series_key, or the query Id of a get-metric-data series.
  * Returns the number of points changed.
  */
 export async function attributeSeries(conn: Conn, series: string, vpnId: string, tunnelIp: string, sourceId?: number): Promise<number> {
-  if (!VPN_ID.test(vpnId)) throw new AppError('bad-argument', `"${vpnId}" is not a VPN connection id (expected vpn- followed by 8 or 17 hex digits).`);
+  if (!VPN_ID.test(vpnId)) throw new AppError('bad-argument', `"${vpnId}" is not a VPN connection id (expected vpn- followed by hex digits).`);
   if (!IPV4.test(tunnelIp)) throw new AppError('bad-argument', `"${tunnelIp}" is not a tunnel outside IPv4 address.`);
-  const where = sourceId === undefined ? 'series_key = $s' : 'series_key = $s AND source_id = $sid';
+  // A get-metric-data query Id alone ("m1") names its series ("m1:TunnelDataIn").
+  const key = `(series_key = $s OR (strpos($s, ':') = 0 AND strpos(series_key, '@') = 0 AND split_part(series_key, ':', 1) = $s))`;
+  const where = sourceId === undefined ? key : `${key} AND source_id = $sid`;
   const params: Record<string, string | number> = { s: series };
   if (sourceId !== undefined) params.sid = sourceId;
   const n = await conn.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM metric_points WHERE ${where}`, params);
@@ -143,4 +164,10 @@ export async function attributeSeries(conn: Conn, series: string, vpnId: string,
   await conn.run(tunnelsFromMetrics);
   await conn.run(tunnelAttachment);
   return n.n;
+}
+
+/** Series keys whose points are tied to no tunnel or attachment yet (CaseSummary.unattributedSeries). */
+export async function unattributedSeries(conn: Conn): Promise<string[]> {
+  const rows = await conn.all<{ k: string }>('SELECT DISTINCT series_key AS k FROM metric_points WHERE NOT attributed ORDER BY k');
+  return rows.map((r) => r.k);
 }

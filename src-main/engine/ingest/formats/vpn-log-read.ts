@@ -31,7 +31,7 @@ export function containerOf(sample: Sample): string {
 const ts = (e: string) => `TRY_CAST(${e} AS DOUBLE)`;
 /** Epoch seconds, milliseconds or microseconds, told apart by magnitude. */
 const epoch = (n: string) =>
-  `CASE WHEN ${n} IS NULL THEN NULL WHEN ${n} >= 1e14 THEN to_timestamp(${n} / 1e6) WHEN ${n} >= 1e11 THEN to_timestamp(${n} / 1e3) ELSE to_timestamp(${n}) END`;
+  `CASE WHEN ${n} IS NULL OR ${n} < -1e11 OR ${n} >= 1e17 THEN NULL WHEN ${n} >= 1e14 THEN to_timestamp(${n} / 1e6) WHEN ${n} >= 1e11 THEN to_timestamp(${n} / 1e3) ELSE to_timestamp(${n}) END`;
 /** A readable time such as "2025-11-08 05:40:29.641Z"; a missing zone means UTC. */
 const readable = (t: string) =>
   String.raw`TRY_CAST(${t} || CASE WHEN regexp_matches(${t}, '(Z|[+-]\d\d:?\d\d)$') THEN '' ELSE 'Z' END AS TIMESTAMPTZ)`;
@@ -62,7 +62,7 @@ WITH d AS (
               ELSE TRY_CAST(pre_ts AS TIMESTAMPTZ) END AS cwl_ts
   FROM e
 ), rec AS (
-  SELECT *, CASE WHEN NOT wrapped THEN item WHEN json_valid(msg) THEN json(msg) END AS rec FROM r
+  SELECT *, CASE WHEN NOT wrapped THEN item WHEN json_valid(msg) THEN TRY_CAST(msg AS JSON) END AS rec FROM r
 )
 SELECT line, stream, cwl_ts, rec, left(item::VARCHAR, ${RAW_MAX}) AS raw,
        CASE WHEN rec IS NULL OR json_type(rec) <> 'OBJECT' THEN NULL
@@ -126,8 +126,12 @@ SELECT $sid, line, t, vpn_id, tunnel_ip, stream, json_extract_string(rec, '$.det
     WHEN p1 = 'rekeying' OR p2 = 'rekeying' THEN 'rekey'
     WHEN p1 = 'negotiating' OR p2 = 'negotiating' THEN 'negotiation'
     ELSE 'other' END,
-  p1, p2, TRY_CAST(json_extract_string(rec, '$.dpd_enabled') AS BOOLEAN), TRY_CAST(json_extract_string(rec, '$.nat_t_detected') AS BOOLEAN), rec
-FROM w`;
+  p1, p2, TRY_CAST(json_extract_string(rec, '$.dpd_enabled') AS BOOLEAN), TRY_CAST(json_extract_string(rec, '$.nat_t_detected') AS BOOLEAN), json(rec)
+FROM w
+-- The same record from another export or page, or pasted twice, is written once (overlap).
+WHERE NOT EXISTS (SELECT 1 FROM vpn_events e WHERE e.ts = w.t AND e.raw::VARCHAR = json(w.rec)::VARCHAR
+                  AND e.vpn_id IS NOT DISTINCT FROM w.vpn_id AND e.tunnel_ip IS NOT DISTINCT FROM w.tunnel_ip)
+QUALIFY row_number() OVER (PARTITION BY t, vpn_id, tunnel_ip, json(rec)::VARCHAR ORDER BY line) = 1`;
 }
 
 /** BGP events; message is an object (or, tolerated, a JSON string or plain text). */
@@ -144,7 +148,7 @@ WITH x AS (
   SELECT *,
          CASE WHEN json_type(rec, '$.message') = 'OBJECT' THEN json_extract(rec, '$.message')
               WHEN json_type(rec, '$.message') = 'VARCHAR' AND json_valid(json_extract_string(rec, '$.message'))
-                   AND json_type(json(json_extract_string(rec, '$.message'))) = 'OBJECT' THEN json(json_extract_string(rec, '$.message')) END AS m,
+                   AND json_type(TRY_CAST(json_extract_string(rec, '$.message') AS JSON)) = 'OBJECT' THEN TRY_CAST(json_extract_string(rec, '$.message') AS JSON) END AS m,
          CASE WHEN json_type(rec, '$.message') = 'VARCHAR' THEN json_extract_string(rec, '$.message') END AS msg_text
   FROM ${enriched} WHERE k = 'bgp' AND t IS NOT NULL
 ), y AS (SELECT *, ${asPath} AS as_path FROM x)
@@ -153,8 +157,12 @@ SELECT $sid, line, t, vpn_id, tunnel_ip, json_extract_string(rec, '$.resource_id
        coalesce(json_extract_string(m, '$.details'), CASE WHEN m IS NULL THEN msg_text END),
        json_extract_string(m, '$.prefix'), as_path, ${len},
        TRY_CAST(json_extract_string(m, '$.med') AS BIGINT), TRY_CAST(json_extract_string(m, '$.localPref') AS BIGINT),
-       json_extract_string(m, '$.nextHopIp'), TRY_CAST(json_extract_string(m, '$.weight') AS BIGINT), rec
-FROM y`;
+       json_extract_string(m, '$.nextHopIp'), TRY_CAST(json_extract_string(m, '$.weight') AS BIGINT), json(rec)
+FROM y
+-- The same record from another export or page, or pasted twice, is written once (overlap).
+WHERE NOT EXISTS (SELECT 1 FROM bgp_events e WHERE e.ts = y.t AND e.raw::VARCHAR = json(y.rec)::VARCHAR
+                  AND e.vpn_id IS NOT DISTINCT FROM y.vpn_id AND e.tunnel_ip IS NOT DISTINCT FROM y.tunnel_ip)
+QUALIFY row_number() OVER (PARTITION BY t, vpn_id, tunnel_ip, json(rec)::VARCHAR ORDER BY line) = 1`;
 }
 
 export async function loadVpnLogs(ctx: LoadContext): Promise<LoadResult> {
@@ -183,8 +191,9 @@ export async function loadVpnLogs(ctx: LoadContext): Promise<LoadResult> {
   await conn.run(bgpInsertSql(enriched), sid);
   checkCancelled(ctx);
   await reconcile(conn);
-  const c = await conn.one<{ items: number; records: number; tmin: string | null; tmax: string | null; noTunnel: number }>(
+  const c = await conn.one<{ items: number; good: number; records: number; tmin: string | null; tmax: string | null; noTunnel: number }>(
     `SELECT (SELECT count(*) FROM ${items})::INTEGER AS items,
+            (SELECT count(*) FROM ${enriched} WHERE k IS NOT NULL AND t IS NOT NULL)::INTEGER AS good,
             ((SELECT count(*) FROM vpn_events WHERE source_id = $sid) + (SELECT count(*) FROM bgp_events WHERE source_id = $sid))::INTEGER AS records,
             least((SELECT min(ts) FROM vpn_events WHERE source_id = $sid), (SELECT min(ts) FROM bgp_events WHERE source_id = $sid)) AS tmin,
             greatest((SELECT max(ts) FROM vpn_events WHERE source_id = $sid), (SELECT max(ts) FROM bgp_events WHERE source_id = $sid)) AS tmax,
@@ -195,6 +204,7 @@ export async function loadVpnLogs(ctx: LoadContext): Promise<LoadResult> {
   await dropTemp(conn, items, enriched, docs.table);
   result.linesRead = c!.items + (await readerQuarantines(ctx));
   result.records = c!.records;
+  result.overlapRecords = c!.good - c!.records;
   result.quarantined = await quarantineCount(conn, ctx.sourceId);
   result.timeMin = c!.tmin;
   result.timeMax = c!.tmax;
