@@ -20,6 +20,7 @@ import { CaseSession } from './case/session.ts';
 import { ingestPaths } from './ingest/service.ts';
 import { runAnalysis } from './analysis/run.ts';
 import { caseSummary } from './ingest/summary.ts';
+import { importFromS3, type S3ImportRequest } from './s3/import.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -36,8 +37,10 @@ export interface WorkspaceOptions {
 
 interface Job {
   id: string;
+  /** Local files and folders, or (for an S3 import) the s3:// locations. */
   paths: string[];
   options: IngestOptions;
+  s3?: S3ImportRequest;
   controller: AbortController;
   state: 'queued' | 'running' | 'done';
   done: Promise<void>;
@@ -251,6 +254,19 @@ export class Workspace {
       const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : '';
       throw new AppError('not-found', `${missing[0]}${more} does not exist. Check the path and try again.`);
     }
+    return this.enqueue({ paths: paths.map((p) => resolve(p)), options });
+  }
+
+  /**
+   * Queues an import of the objects under S3 locations that hold records of the window. Objects
+   * already in the case (same key and ETag) are not fetched again, so re-running resumes.
+   */
+  async startS3Ingest(req: S3ImportRequest): Promise<{ jobId: string }> {
+    if (this.shuttingDown) throw new AppError('cancelled', 'Tunnelscope is shutting down.');
+    return this.enqueue({ paths: req.uris, options: req.ingest ?? {}, s3: req });
+  }
+
+  private async enqueue(work: Pick<Job, 'paths' | 'options' | 's3'>): Promise<{ jobId: string }> {
     if (!this.session || this.session.isClosed) {
       // Two imports dropped at once on an empty window go into the same new case.
       this.creating ??= this.create().finally(() => (this.creating = null));
@@ -260,14 +276,7 @@ export class Workspace {
     if (session.readOnly) {
       throw new AppError('read-only', `${session.name} is open read-only. Save it under a new name (Save As) or start a new investigation to import more logs.`);
     }
-    const job: Job = {
-      id: randomUUID(),
-      paths: paths.map((p) => resolve(p)),
-      options,
-      controller: new AbortController(),
-      state: 'queued',
-      done: Promise.resolve(),
-    };
+    const job: Job = { id: randomUUID(), ...work, controller: new AbortController(), state: 'queued', done: Promise.resolve() };
     job.done = this.queue.then(() => this.runJob(job, session));
     this.queue = job.done;
     this.jobs.set(job.id, job);
@@ -300,18 +309,15 @@ export class Workspace {
       job.state = 'running';
       let last = 0;
       let lastKey = '';
-      const result = await ingestPaths(session.db, job.paths, job.options, {
-        signal,
-        jobId: job.id,
-        onProgress: (p: IngestProgress) => {
-          const key = `${p.phase}|${p.fileIndex}`;
-          const now = Date.now();
-          if (key === lastKey && now - last < this.progressIntervalMs) return;
-          last = now;
-          lastKey = key;
-          this.emit('ingest.progress', { ...p, jobId: job.id });
-        },
-      });
+      const onProgress = (p: IngestProgress) => {
+        const key = `${p.phase}|${p.fileIndex}|${p.file}`;
+        const now = Date.now();
+        if (key === lastKey && now - last < this.progressIntervalMs) return;
+        last = now;
+        lastKey = key;
+        this.emit('ingest.progress', { ...p, jobId: job.id });
+      };
+      const result = job.s3 ? await this.runS3(job, job.s3, session, onProgress) : await ingestPaths(session.db, job.paths, job.options, { signal, jobId: job.id, onProgress });
       summary = { ...result, jobId: job.id };
       if (summary.records > 0 || summary.files.some((f) => f.outcome === 'imported')) session.markDirty();
     } catch (e) {
@@ -349,6 +355,30 @@ export class Workspace {
     if (session === this.session && !session.isClosed) {
       await this.notifyChanged().catch((e) => this.log(`summary after import failed: ${toErrorValue(e).message}`));
     }
+  }
+
+  /** An S3 job: download progress is reported as one pseudo-file per object fetched so far. */
+  private async runS3(job: Job, req: S3ImportRequest, session: CaseSession, onProgress: (p: IngestProgress) => void): Promise<IngestSummary> {
+    const s3 = await importFromS3(session.db, req, {
+      signal: job.controller.signal,
+      onProgress: (p) =>
+        onProgress({
+          jobId: job.id,
+          file: `${req.uris.join(', ')} (${p.objectsDone} of ${p.objectsTotal} objects${p.failed ? `, ${p.failed} failed` : ''})`,
+          fileIndex: p.objectsDone,
+          fileCount: p.objectsTotal,
+          bytesDone: p.bytesDone,
+          bytesTotal: p.bytesTotal,
+          records: 0,
+          quarantined: 0,
+          etaSeconds: p.etaSeconds === null ? null : Math.ceil(p.etaSeconds),
+          phase: 'reading',
+        }),
+      onIngestProgress: onProgress,
+    });
+    const base: IngestSummary = s3.ingest ?? { jobId: job.id, cancelled: s3.cancelled, files: [], byKind: {}, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null };
+    const failed = s3.failed.map((f) => ({ path: f.uri, kind: 'unknown' as const, outcome: 'failed' as const, records: 0, quarantined: 0, message: f.reason }));
+    return { ...base, cancelled: base.cancelled || s3.cancelled, files: [...base.files, ...failed] };
   }
 
   private async cancelAll(): Promise<void> {

@@ -15,6 +15,7 @@ export const channelNames = [
   'case.close',
   'ingest.start',
   'ingest.cancel',
+  'ingest.s3',
   'quarantine.list',
   'analysis.run',
   'timeline.query',

@@ -93,6 +93,20 @@ export const contract = {
       })
       .strict(),
   ).returns<{ jobId: string }>(),
+  'ingest.s3': request(
+    z
+      .object({
+        uri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, { message: 'expected s3://bucket/prefix' }),
+        since: iso,
+        until: iso,
+        profile: z.string().max(128).optional(),
+        region: z.string().max(32).optional(),
+        endpointUrl: z.string().url().max(2048).optional(),
+        pathStyle: z.boolean().optional(),
+        format: z.string().max(4096).optional(),
+      })
+      .strict(),
+  ).returns<{ jobId: string }>(),
   'ingest.cancel': request(z.object({ jobId: z.string() }).strict()).returns<{ cancelled: boolean }>(),
   'quarantine.list': request(
     z.object({ sourceId: z.number().int().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(200) }).strict(),

@@ -7,6 +7,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { serveUrl, watchConsole } from './helpers/console.ts';
 
+// A browser zone that is not UTC, so "UTC by default" and the local toggle are both visible.
+test.use({ timezoneId: 'America/New_York' });
+
 interface FindingLite {
   id: string;
   kind: string;
@@ -157,12 +160,14 @@ test('timeline, findings and replay work together on the demo case', async ({ pa
 
   // local time, dark theme, small screen
   await page.getByTestId('tz-local').click();
-  await expect(page.getByTestId('timeline-range')).not.toContainText('UTC');
+  await expect(page.getByTestId('timeline-range')).toContainText('America/New_York');
+  await page.waitForTimeout(500);
+  await shot('08-local-time');
   await page.getByTestId('tz-utc').click();
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.waitForTimeout(500);
-  await shot('08-dark');
+  await shot('08-dark-utc');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.waitForTimeout(600);
   await page.screenshot({ path: info.outputPath('09-dark-1280x800-viewport.png') });

@@ -23,7 +23,7 @@ import type { HandlerContext } from '../../src-main/ipc/types.ts';
 import type { Finding } from '../../src-main/shared/domain.ts';
 import { SMALL as S, buildSmallCase, insertRows } from '../helpers/analysis-rows.ts';
 
-const iso = (s: number) => new Date(s * 1000).toISOString();
+const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 const dir = mkdtempSync(join(tmpdir(), 'tscope-analysis-'));
 const casePath = join(dir, 'small.tscope');
 let db: Db;
@@ -87,8 +87,9 @@ describe('detectors', () => {
     expect(f.start).toBe(iso(S.t0 + 5400));
   });
 
-  it('raises nothing else: no ECMP, asymmetry, half-open or unanswered SYNs in this data', () => {
-    expect(findings.map((f) => f.kind).filter((k) => ['ecmp-active', 'asymmetric-return', 'half-open', 'syn-no-synack'].includes(k))).toEqual([]);
+  it('raises nothing else: no ECMP, asymmetry or half-open; the only unanswered SYNs are the blackholed ones', () => {
+    expect(findings.map((f) => f.kind).filter((k) => ['ecmp-active', 'asymmetric-return', 'half-open'].includes(k))).toEqual([]);
+    expect(findings.filter((f) => f.kind === 'syn-no-synack').map((f) => [f.subject.dst_addr, f.subject.dst_port, f.subject.attachment_id])).toEqual([['172.16.20.10', 443, S.vpcAtt]]);
   });
 
   it('every finding carries runnable evidence SQL and sample rows with file and line', async () => {

@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseSession, caseFileInfo } from '../../src-main/engine/case/session.ts';
+import { Db } from '../../src-main/engine/db/index.ts';
 import { FORMAT_VERSION } from '../../src-main/engine/db/schema/index.ts';
 
 const dir = resolve(__dirname, '../fixtures/cases');
@@ -18,6 +19,25 @@ interface Expected {
   reviews: Record<string, unknown>;
   savedQueries: { name: string; sql: string }[];
   records: Record<string, number>;
+}
+
+let fresh = '';
+beforeAll(async () => {
+  fresh = join(work, 'fresh.tscope');
+  const s = await CaseSession.create(fresh, { autosaveMs: 0 });
+  await s.close();
+});
+
+async function columns(file: string): Promise<string[]> {
+  const db = await Db.open(file, { readOnly: true, migrate: false });
+  try {
+    const rows = await db.all<{ c: string }>(
+      "SELECT table_name || '.' || column_name || ' ' || data_type AS c FROM duckdb_columns() WHERE database_name = current_database() ORDER BY 1",
+    );
+    return rows.map((r) => r.c);
+  } finally {
+    await db.close();
+  }
 }
 
 async function state(s: CaseSession) {
@@ -60,6 +80,9 @@ describe('released case file fixtures', () => {
       }
       const info = await caseFileInfo(file);
       expect(info.formatVersion).toBe(FORMAT_VERSION);
+      // After migration the schema is exactly what a new case gets (catches a released migration
+      // edited in place instead of a new one appended).
+      expect(await columns(file)).toEqual(await columns(fresh));
       const r = await CaseSession.open(file, { readOnly: true });
       try {
         const again = await state(r);

@@ -123,3 +123,35 @@ describe('prefix-preserving pseudonyms', () => {
     expect(tokensOf('see 10.0.0.1, and 10.0.0.2.').map((t) => t.value)).toEqual(['10.0.0.1', '10.0.0.2']);
   });
 });
+
+describe('AS numbers', () => {
+  it('public ASNs map to public ASNs of the same width, consistently; private ones stay', () => {
+    fc.assert(
+      fc.property(key, fc.integer({ min: 1, max: 64495 }), fc.integer({ min: 65536, max: 4_199_999_999 }), fc.integer({ min: 64512, max: 65534 }), (k, a16, a32, priv) => {
+        const p = new Pseudonymizer(k);
+        const m16 = p.asn(a16);
+        expect(m16).toBeGreaterThanOrEqual(1);
+        expect(m16).toBeLessThanOrEqual(64495);
+        expect(p.asn(a16)).toBe(m16);
+        const m32 = p.asn(a32);
+        expect(m32).toBeGreaterThanOrEqual(65536);
+        expect(m32).toBeLessThan(4_200_000_000);
+        expect(p.asn(priv)).toBe(priv);
+        expect(p.asPath(`${a16} ${priv} ${a16}`)).toBe(`${m16} ${priv} ${m16}`);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rewrites ASN keys in JSON documents and leaves other numbers exact', () => {
+    const p = new Pseudonymizer(randomBytes(32));
+    const doc = '{"BgpAsn":"7018","AmazonSideAsn":64512,"bytes":12345678901234567890,"asPath":"7018 65010","Options":{"TunnelOptions":[{"OutsideIpAddress":"34.206.11.22"}]}}';
+    const out = JSON.parse(p.json(doc)) as Record<string, unknown>;
+    expect(out.BgpAsn).toBe(String(p.asn(7018)));
+    expect(out.AmazonSideAsn).toBe(64512);
+    expect(out.asPath).toBe(`${p.asn(7018)} 65010`);
+    expect(JSON.stringify(out)).toContain(p.ipv4('34.206.11.22'));
+    // No ASN key: the text is only token-rewritten, so big numbers are not rounded by JSON.parse.
+    expect(p.json('{"bytes":12345678901234567890}')).toBe('{"bytes":12345678901234567890}');
+  });
+});

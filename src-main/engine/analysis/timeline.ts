@@ -146,13 +146,16 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
     const synNoSynAck = await stateSeries('syn-no-synack', 'SYN without SYN-ACK');
 
     const tunnelRows = await qa<{ vpn_id: string; tunnel_ip: string; metric: string; p: number; b: number; v: number }>(c, 
-      `SELECT vpn_id, tunnel_ip, metric, greatest(coalesce(period_s, 300), $g) AS p,
-         epoch(ts)::BIGINT - epoch(ts)::BIGINT % greatest(coalesce(period_s, 300), $g) AS b,
+      `WITH pts AS (
+         -- The same series imported twice (get-metric-data and get-metric-statistics) counts once.
+         SELECT vpn_id, tunnel_ip, metric, epoch(ts)::BIGINT AS t, max(value) AS value, max(greatest(coalesce(period_s, 300), $g)) AS p
+         FROM metric_points
+         WHERE namespace = 'AWS/VPN' AND vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL AND metric IN ('TunnelDataIn', 'TunnelDataOut', 'TunnelState')
+           AND ts >= to_timestamp($a - 3600) AND ts < to_timestamp($z)
+         GROUP BY vpn_id, tunnel_ip, metric, ts)
+       SELECT vpn_id, tunnel_ip, metric, p, t - t % p AS b,
          CASE WHEN metric = 'TunnelState' THEN min(value) ELSE sum(value) END AS v
-       FROM metric_points
-       WHERE namespace = 'AWS/VPN' AND vpn_id IS NOT NULL AND tunnel_ip IS NOT NULL AND metric IN ('TunnelDataIn', 'TunnelDataOut', 'TunnelState')
-         AND ts >= to_timestamp($a - 3600) AND ts < to_timestamp($z)
-       GROUP BY ALL ORDER BY b`,
+       FROM pts GROUP BY vpn_id, tunnel_ip, metric, p, t - t % p ORDER BY b`,
       base,
     );
     const tunnelSeries = tunnels

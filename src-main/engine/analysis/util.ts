@@ -35,12 +35,26 @@ function v4text(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** The smallest IPv4 prefix covering every address, but never shorter than /minLen (then: the most common /24). */
+/** IPv6 text → its 8 groups without leading zeros, or null. */
+function expand6(a: string): string[] | null {
+  const [head, tail] = a.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return null;
+  return groups.map((g) => parseInt(g, 16).toString(16));
+}
+
+/** The smallest IPv4 prefix covering every address (IPv6: at most a /64), but never shorter than /minLen (then: the most common /24). */
 export function coverPrefix(addrs: string[], minLen = 16): string | null {
   const nums = [...new Set(addrs)].map(v4).filter((x): x is number => x !== null);
   if (nums.length === 0) {
-    const v6 = addrs.find((a) => a.includes(':'));
-    return v6 ? (addrs.every((a) => a === v6) ? `${v6}/128` : `${v6.split(':').slice(0, 4).join(':')}::/64`) : null;
+    const v6 = [...new Set(addrs.filter((a) => a.includes(':')))].map(expand6).filter((g): g is string[] => g !== null);
+    if (v6.length === 0) return null;
+    if (v6.length === 1) return `${v6[0]!.join(':')}/128`;
+    let n = 0;
+    while (n < 4 && v6.every((g) => g[n] === v6[0]![n])) n++;
+    return `${v6[0]!.slice(0, n).join(':')}::/${n * 16}`;
   }
   let len = 32;
   const first = nums[0]!;
@@ -109,7 +123,7 @@ export interface Run {
 export interface Baseline {
   /** Typical level: the 25th percentile, so an incident covering most of the data cannot hide itself. */
   level: number;
-  /** Robust spread (1.4826 × median absolute deviation from the level, over the lower half). */
+  /** Robust spread (1.4826 × median absolute deviation from the level, over the lower half of the values). */
   spread: number;
   threshold: number;
 }
@@ -122,8 +136,8 @@ export function quantile(xs: number[], q: number): number {
 
 export function baselineOf(values: number[], floor: number, k = 6): Baseline {
   const level = quantile(values, 0.25);
-  const mid = median(values);
-  const spread = 1.4826 * median(values.filter((x) => x <= mid).map((x) => Math.abs(x - level)));
+  const lower = [...values].sort((a, b) => a - b).slice(0, Math.max(1, Math.ceil(values.length / 2)));
+  const spread = 1.4826 * median(lower.map((x) => Math.abs(x - level)));
   return { level, spread, threshold: Math.max(floor, level + k * spread, level * 3) };
 }
 

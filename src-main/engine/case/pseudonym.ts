@@ -12,7 +12,8 @@
  * few more leading bits than pure Crypto-PAn would.
  *
  * AWS resource IDs keep their prefix (eni-, vpc-, tgw-attach-, …) and length with keyed hex, account
- * IDs become other 12-digit numbers, finding ids and md5 ids (conversations) get keyed replacements,
+ * IDs become other 12-digit numbers, public AS numbers other public AS numbers (AS-path columns and
+ * ASN keys of JSON documents; private ASNs stay), finding ids and md5 ids get keyed replacements,
  * EC2 host names (ip-10-0-1-5) follow their address, and absolute paths / S3 URIs become basenames.
  *
  * The key is random per export and lives only in memory.
@@ -177,6 +178,9 @@ export const TOKEN_RE = new RegExp(
   'g',
 );
 
+/** JSON keys whose values are AS numbers or AS paths (AWS config, BGP log records, finding stats). */
+const ASN_KEY = /^(bgp_?asn|asn|amazon_?side_?asn|peer_?asn|customer_?gateway_?asn|as_?path|previous_?as_?path)$/i;
+
 export type TokenKind = 'ip' | 'id' | 'account' | 'finding' | 'md5' | 'path';
 
 /** The identifying values in `text`, normalised (addresses without prefix length, IPv6 canonical). */
@@ -291,6 +295,52 @@ export class Pseudonymizer {
 
   md5(h: string): string {
     return this.note(h, this.hex(`md5|${h}`, 32));
+  }
+
+  /**
+   * Public AS numbers identify an organisation; they map to other public AS numbers of the same
+   * width (consistently). Private, documentation and reserved ones (64496–65535, 4200000000+, 0,
+   * 23456) stay: they identify nothing and analysis may rely on them being private.
+   */
+  asn(n: number): number {
+    if (!Number.isInteger(n) || n <= 0 || n === 23456 || (n >= 64496 && n <= 65535) || n >= 4_200_000_000) return n;
+    const h = BigInt(`0x${this.hex(`asn|${n}`, 16)}`);
+    const out = n <= 64495 ? 1 + Number(h % 64495n) : 65536 + Number(h % BigInt(4_200_000_000 - 65536));
+    this.note(String(n), String(out));
+    return out;
+  }
+
+  /** An AS path ('7018 65010 {64512,3356}'): every AS number in it mapped. */
+  asPath(text: string): string {
+    return text.replace(/\d+/g, (d) => String(this.asn(Number(d))));
+  }
+
+  /** A JSON document with AS numbers under ASN-like keys mapped, then every token rewritten. */
+  json(text: string): string {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return this.rewrite(text);
+    }
+    // Re-serialise only when an AS number changed: JSON.parse would round 64-bit numbers elsewhere.
+    let changed = false;
+    const walk = (v: unknown, key: string): unknown => {
+      if (Array.isArray(v)) return v.map((x) => walk(x, key));
+      if (v && typeof v === 'object') {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
+        return out;
+      }
+      if (ASN_KEY.test(key)) {
+        const m = typeof v === 'number' ? this.asn(v) : typeof v === 'string' && /^[\d\s{},]+$/.test(v) ? this.asPath(v) : v;
+        if (m !== v) changed = true;
+        return m;
+      }
+      return v;
+    };
+    const mapped = walk(doc, '');
+    return this.rewrite(changed ? JSON.stringify(mapped) : text);
   }
 
   /** `text` with every identifying token replaced. */

@@ -113,9 +113,11 @@ const baseOf = (p: string): string => {
 async function rewriteColumn(c: Conn, col: Column, p: Pseudonymizer): Promise<number> {
   const values = await distinctValues(c, col);
   const isPath = PATH_COLUMNS.has(`${col.table}.${col.column}`);
+  const isAsPath = /^(as_path|previous_as_path)$/.test(col.column);
+  const isJson = shapeOf(col.type) === 'json';
   const pairs: [string, string][] = [];
   for (const v of values) {
-    const nv = p.rewrite(isPath ? baseOf(v) : v);
+    const nv = isJson ? p.json(v) : isAsPath ? p.asPath(v) : p.rewrite(isPath ? baseOf(v) : v);
     if (nv !== v) pairs.push([v, nv]);
   }
   if (pairs.length === 0) return 0;

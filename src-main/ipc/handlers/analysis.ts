@@ -19,12 +19,12 @@ import type { HandlerContext, Handlers } from '../types.ts';
  */
 async function ensureAnalyzed(db: Db, ctx: HandlerContext): Promise<void> {
   if (db.readOnly) return;
-  const r = await db.one<{ analyzed: string | null; n: number }>(
+  const r = await db.one<{ analyzed: string | null; n: boolean }>(
     `SELECT (SELECT value FROM meta WHERE key = 'analyzed_at') AS analyzed,
-       (SELECT count(*) FROM (SELECT 1 FROM vpc_flows LIMIT 1 UNION ALL SELECT 1 FROM tgw_flows LIMIT 1 UNION ALL SELECT 1 FROM metric_points LIMIT 1
-                              UNION ALL SELECT 1 FROM vpn_events LIMIT 1 UNION ALL SELECT 1 FROM bgp_events LIMIT 1)) AS n`,
+       EXISTS (SELECT 1 FROM vpc_flows) OR EXISTS (SELECT 1 FROM tgw_flows) OR EXISTS (SELECT 1 FROM metric_points)
+         OR EXISTS (SELECT 1 FROM vpn_events) OR EXISTS (SELECT 1 FROM bgp_events) AS n`,
   );
-  if (r && !r.analyzed && Number(r.n) > 0) {
+  if (r && !r.analyzed && r.n) {
     const res = await runAnalysis(db);
     ctx.emit('analysis.done', { findings: res.findings.length, elapsedMs: res.elapsedMs });
   }
