@@ -29,6 +29,7 @@ async function demoExports(): Promise<string> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight)); // the panels sit below the timeline
   await page.waitForTimeout(250); // let transitions (progress bars) settle
   await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
 }
@@ -69,6 +70,13 @@ async function expectRowsWithin(page: Page, from: number, to: number): Promise<v
 
 test.describe.configure({ mode: 'serial' });
 
+// The server is shared by every e2e file: leave it on the demo, as the global setup opened it.
+test.afterEach(async ({ page }) => {
+  await page.evaluate(async () => {
+    await fetch('./api/case.openDemo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  });
+});
+
 test('workbench data views: import, sources, conversations, SQL, notes', async ({ page, context }) => {
   test.setTimeout(240_000);
   const exportsDir = await demoExports();
@@ -87,6 +95,7 @@ test('workbench data views: import, sources, conversations, SQL, notes', async (
   const job = page.getByTestId('import-job').first();
   await expect(job).toBeVisible();
   await expect(job.getByRole('progressbar', { name: 'Whole import' })).toBeVisible();
+  await shot(page, '00-import-started'); // usually still running: per-file bars, ETA, Cancel
   await expect(job).toHaveAttribute('data-state', 'done', { timeout: 180_000 });
   await expect(job.getByRole('progressbar', { name: 'Whole import' })).toHaveAttribute('aria-valuenow', '100');
   await expect(page.getByTestId('sources-table')).not.toHaveAttribute('data-total', '0');
@@ -121,14 +130,15 @@ test('workbench data views: import, sources, conversations, SQL, notes', async (
   const fromBefore = await page.getByTestId('conv-from').inputValue();
   let brushed = false;
   try {
-    const chart = page.getByTestId('timeline').locator('canvas').first();
+    const chart = page.getByTestId('timeline-chart');
     await chart.waitFor({ state: 'visible', timeout: 15_000 });
-    const box = (await chart.boundingBox())!;
     await chart.scrollIntoViewIfNeeded();
-    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
+    const box = (await chart.boundingBox())!;
+    const y = box.y + 60; // the first lane
+    await page.mouse.move(box.x + box.width * 0.45, y);
     await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 8 });
-    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.5, { steps: 8 });
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 8 });
+    await page.mouse.move(box.x + box.width * 0.55, y, { steps: 8 });
     await page.mouse.up();
     await expect(page.getByTestId('conv-from')).not.toHaveValue(fromBefore, { timeout: 5000 });
     brushed = true;

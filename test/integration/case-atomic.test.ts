@@ -26,7 +26,7 @@ describe('atomic save', () => {
     // The child's working copy lives on another filesystem (tmpfs) when it can, so the save is a
     // real byte copy even where the case's filesystem would make it an instant reflink.
     const env = existsSync('/dev/shm') ? { ...process.env, TUNNELSCOPE_WORK_DIR: '/dev/shm' } : process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'case-save-child.mts'), file], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'case-save-child.ts'), file], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
@@ -86,7 +86,7 @@ describe('atomic save', () => {
     await s.close();
     const holder = spawn(
       process.execPath,
-      ['--import', 'tsx', join(__dirname, 'case-lock-child.mts'), file],
+      ['--import', 'tsx', join(__dirname, 'case-lock-child.ts'), file],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {

@@ -91,6 +91,15 @@ async function buildCase(w: World, path: string): Promise<void> {
   }
 }
 
+async function caseMeta(file: string, key: string): Promise<string | undefined> {
+  const db = await Db.open(file, { readOnly: true, migrate: false });
+  try {
+    return (await db.one<{ value: string }>('SELECT value FROM meta WHERE key = $k', { k: key }))?.value;
+  } finally {
+    await db.close();
+  }
+}
+
 function originals(w: World): string[] {
   return [...w.addrs, ...w.v6.map((a) => a.replace(/::10$/, '::10')), ...w.accounts, ...w.enis, ...w.vpcs, w.vpn, w.attach, w.cgw, 'tgw-0e5d4c3b2a1f09876', 'tgw-rtb-0123456789abcdef0'];
 }
@@ -168,6 +177,7 @@ describe('redacted sharing', () => {
     const r = await redactCase(s, { out, keepRecords: false, keepNotes: false });
     await s.close();
     expect(r.reanalyzed).toBe(false);
+    expect(JSON.parse((await caseMeta(out, 'redacted'))!)).toMatchObject({ records: false, notes: false });
     expect(r.emptiedTables).toEqual(expect.arrayContaining(['vpc_flows', 'quarantine', 'config_objects', 'annotations']));
     const o = await CaseSession.open(out, { readOnly: true });
     try {

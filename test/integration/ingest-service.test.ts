@@ -317,6 +317,13 @@ describe('cancellation and progress', () => {
       // its first copy of the records equals a-small.log: counted as overlap, not written twice
       expect(again.files[0]).toMatchObject({ outcome: 'imported', records: 214 * 1499 });
       expect((await sources(db)).at(-1)!.overlap_records).toBe(214);
+      // numbering stays in file order across row groups and threads (321k lines)
+      const sid = (await sources(db)).at(-1)!.source_id;
+      for (const n of [300, 122_881, 200_000, big.length]) {
+        const f = big[n - 1]!.split(' ');
+        const row = await db.one('SELECT srcaddr, start_time, bytes FROM vpc_flows WHERE source_id = $sid AND line = $n', { sid, n });
+        expect(row, `line ${n}`).toEqual({ srcaddr: f[3], start_time: Number(f[10]), bytes: f[9] === '-' ? null : Number(f[9]) });
+      }
     });
   });
 });

@@ -27,7 +27,7 @@ describe('prefixes', () => {
 
 describe('robust baselines', () => {
   it('a quiet series with sporadic noise has no burst; a spike has one', () => {
-    const noise = Array.from({ length: 288 }, (_, i) => (i % 37 === 0 ? 2 : i % 11 === 0 ? 1 : 0));
+    const noise: number[] = Array.from({ length: 288 }, (_, i) => (i % 37 === 0 ? 2 : i % 11 === 0 ? 1 : 0));
     expect(bursts(noise, { floor: 5 }).runs).toEqual([]);
     const spike = [...noise];
     for (let i = 100; i < 106; i++) spike[i] = 20;

@@ -15,23 +15,26 @@ describe('sources: path list', () => {
 });
 
 describe('sources: progress folding', () => {
-  // Events carry job-wide running totals, like the engine's ingest service sends them.
-  it('derives each file\'s records from the totals between file starts', () => {
+  // An excerpt of a real event stream (ingest of resources/demo/export): files are pipelined, so
+  // events of neighbouring files interleave and carry job-wide totals from slightly different moments.
+  it('follows pipelined files: a file being written closes the ones before it', () => {
+    const ev = (fileIndex: number, phase: IngestProgress['phase'], bytesDone: number, quarantined: number, records = 0) =>
+      progress({ fileIndex, file: `/d/f${fileIndex}.json`, fileCount: 126, bytesTotal: 478_611, bytesDone, quarantined, records, phase });
     let j = newJob('j1', []);
-    j = applyProgress(j, progress({ fileIndex: 0, file: '/d/a.log', bytesDone: 0, bytesTotal: 300, records: 0, phase: 'scanning' }));
-    j = applyProgress(j, progress({ fileIndex: 0, file: '/d/a.log', bytesDone: 50, bytesTotal: 300, records: 0, phase: 'writing', etaSeconds: 4 }));
-    expect(j.files).toHaveLength(1);
-    expect(j.files[0]!.records).toBeNull();
-    expect(fileFraction(j.files[0]!)).toBeGreaterThan(0.5);
-    expect(jobFraction(j)).toBeCloseTo(50 / 300);
-    expect(j.etaSeconds).toBe(4);
-    j = applyProgress(j, progress({ fileIndex: 1, file: '/d/b.log', bytesDone: 100, bytesTotal: 300, records: 40, quarantined: 2, phase: 'scanning' }));
-    expect(j.files.map((f) => f.phase)).toEqual(['done', 'scanning']);
-    expect(j.files[0]).toMatchObject({ bytes: 100, records: 40, quarantined: 2 });
-    // The closing event (no file, index = count) finishes the last file without adding a row.
-    j = applyProgress(j, progress({ fileIndex: 2, fileCount: 2, file: '', bytesDone: 300, bytesTotal: 300, records: 70, quarantined: 2, phase: 'done' }));
-    expect(j.files).toHaveLength(2);
-    expect(j.files[1]).toMatchObject({ phase: 'done', records: 30, quarantined: 0 });
+    for (const e of [ev(0, 'scanning', 0, 0), ev(1, 'scanning', 0, 0), ev(0, 'reading', 0, 0), ev(1, 'reading', 0, 0), ev(0, 'writing', 2020, 0)]) j = applyProgress(j, e);
+    expect(j.files.map((f) => f.phase)).toEqual(['writing', 'reading']);
+    j = applyProgress(j, ev(2, 'scanning', 4040, 69));
+    j = applyProgress(j, ev(1, 'writing', 6114, 69));
+    expect(j.files.map((f) => f.phase)).toEqual(['done', 'writing', 'scanning']);
+    j = applyProgress(j, ev(2, 'reading', 4040, 69)); // an older snapshot: totals do not go back
+    expect(j.bytesDone).toBe(6114);
+    expect(j.quarantined).toBe(69);
+    expect(jobFraction(j)).toBeCloseTo(6114 / 478_611);
+    expect(j.files.every((f) => f.records === null)).toBe(true); // per-file numbers come with the summary
+    expect(fileFraction(j.files[2]!)).toBeLessThan(fileFraction(j.files[1]!));
+    // The closing event (no file, index = count) finishes everything without adding a row.
+    j = applyProgress(j, progress({ fileIndex: 126, fileCount: 126, file: '', bytesDone: 478_611, bytesTotal: 478_611, records: 6513, quarantined: 1968, phase: 'done' }));
+    expect(j.files.map((f) => f.phase)).toEqual(['done', 'done', 'done']);
     expect(jobFraction(j)).toBe(1);
   });
 

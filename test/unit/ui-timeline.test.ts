@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Band, TimelineQuery, TimelineResult } from '../../src-main/shared/domain.ts';
 import { bandAt, bandRate, bandsToSteps, brushToWindow, bucketsForFetch, fetchRange, maxBucketsFor, snapToBucket, zoomWindow } from '../../src-renderer/features/timeline/range.ts';
-import { buildTimeline, overviewBands, stateWord, tooltipHtml, layoutLanes } from '../../src-renderer/features/timeline/option.ts';
+import { buildTimeline, eventColor, overviewBands, stateWord, tooltipHtml, layoutLanes } from '../../src-renderer/features/timeline/option.ts';
 import { TimelineState } from '../../src-renderer/features/timeline/timeline.svelte.ts';
 import { palettes } from '../../src-renderer/lib/charts/palette.ts';
 
@@ -141,6 +141,14 @@ describe('timeline option', () => {
     const st = tooltipHtml(lanes.find((l) => l.kind === 'state')!, T0 + 6 * MIN, 'utc', p, MIN);
     expect(st).toContain('203.0.113.10: <b>down</b>');
     expect(st).toContain('203.0.113.20: <b>unknown</b>');
+  });
+
+  it('colours events by what they mean', () => {
+    const p = palettes.light;
+    expect(['dpd-timeout', 'ike-down', 'route-withdrawn', 'bgp-down'].map((k) => eventColor(p, k))).toEqual([p.down, p.down, p.down, p.down]);
+    expect(['ike-established', 'bgp-up', 'route-advertised'].map((k) => eventColor(p, k))).toEqual([p.up, p.up, p.up]);
+    expect(['route-updated', 'as-path-change'].map((k) => eventColor(p, k))).toEqual([p.synNoSynAck, p.synNoSynAck]);
+    expect(eventColor(p, 'rekey')).toBe(p.textMuted);
   });
 
   it('reads tunnel state values as up / down / partly up / unknown', () => {

@@ -319,6 +319,10 @@ export async function redactCase(session: CaseSession, opts: RedactOptions): Pro
           await carryOverConversationIds(c, beforeConvs);
         });
       }
+      // Readers (the UI, the report) say that this is a pseudonymised copy and what was left out.
+      await sdb.run("INSERT OR REPLACE INTO meta VALUES ('redacted', $v)", {
+        v: JSON.stringify({ at: new Date().toISOString(), records: keepRecords, notes: keepNotes }),
+      });
       await sdb.run('CHECKPOINT');
     } finally {
       await sdb.close();

@@ -15,6 +15,8 @@ export interface ReportData {
   timeMin: string | null;
   timeMax: string | null;
   analyzedAt: string | null;
+  /** Set when the file is a redacted copy (see redact.ts). */
+  redacted: { records: boolean; notes: boolean } | null;
   sources: { file: string; kind: string; records: number; quarantined: number; status: string }[];
   counts: Record<string, number>;
   tunnels: { vpnId: string; tunnelIp: string; bytesIn: Point[]; bytesOut: Point[]; down: Point[] }[];
@@ -59,6 +61,14 @@ export async function loadReportData(db: Db, name: string): Promise<ReportData> 
          UNION ALL SELECT min(ts), max(ts) FROM bgp_events)`,
     );
     const analyzed = await c.one<{ value: string }>("SELECT value FROM meta WHERE key = 'analyzed_at'");
+    const redactedRow = await c.one<{ value: string }>("SELECT value FROM meta WHERE key = 'redacted'");
+    let redacted: ReportData['redacted'] = null;
+    try {
+      const r = redactedRow ? (JSON.parse(redactedRow.value) as { records?: unknown; notes?: unknown }) : null;
+      if (r) redacted = { records: r.records !== false, notes: r.notes !== false };
+    } catch {
+      redacted = { records: true, notes: true };
+    }
 
     // Per-tunnel CloudWatch series: bytes in/out per period, and periods with TunnelState below 1.
     const metric = await c.all<{ vpn_id: string; tunnel_ip: string; metric: string; ts: string; v: number }>(
@@ -114,6 +124,7 @@ export async function loadReportData(db: Db, name: string): Promise<ReportData> 
       timeMin: range?.lo ? new Date(range.lo).toISOString() : null,
       timeMax: range?.hi ? new Date(range.hi).toISOString() : null,
       analyzedAt: analyzed?.value ?? null,
+      redacted,
       sources,
       counts,
       tunnels: [...byTunnel.values()],

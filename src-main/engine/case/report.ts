@@ -63,6 +63,11 @@ function summaryLines(d: ReportData): string[] {
       ? `${f.length} findings (${sev('critical')} critical, ${sev('warning')} warning, ${sev('info')} info); ${reviewed('confirmed')} confirmed and ${reviewed('dismissed')} dismissed by the investigator.`
       : 'The case has not been analysed: no findings.',
   ];
+  if (d.redacted) {
+    lines.unshift(
+      `This is a redacted copy: addresses, account and resource IDs are pseudonyms${d.redacted.records ? '' : '; raw records were left out (record counts are of what this copy holds; findings and charts come from the original analysis)'}${d.redacted.notes ? '' : '; notes were left out'}.`,
+    );
+  }
   if (d.tunnels.length) lines.push(`Tunnels with metrics: ${d.tunnels.map((t) => `${t.vpnId} / ${t.tunnelIp}`).join(', ')}.`);
   return lines;
 }

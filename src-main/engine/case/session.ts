@@ -131,9 +131,10 @@ export class CaseSession {
     }
     const lock = path ? FileLock.acquire(path) : null;
     const workDir = makeWorkDir();
+    let db: Db | null = null;
     try {
       const workFile = join(workDir, 'case.tscope');
-      const db = await Db.open(workFile, { threads: opts.threads });
+      db = await Db.open(workFile, { threads: opts.threads });
       const s = new CaseSession(db, null, false, workDir, workFile, null, null, opts.autosaveMs ?? DEFAULT_AUTOSAVE_MS, false);
       if (path) {
         s.lock = lock;
@@ -141,6 +142,7 @@ export class CaseSession {
       }
       return s;
     } catch (e) {
+      await db?.close().catch(() => undefined);
       rmSync(workDir, { recursive: true, force: true });
       lock?.release();
       throw e;

@@ -54,7 +54,7 @@ export async function ingestPaths(db: Db, paths: string[], options: IngestOption
 }
 
 /** Files read at the same time: one is parsed while the previous one is written. */
-const WORKERS = 2;
+const WORKERS = Number(process.env.TSCOPE_INGEST_WORKERS ?? 2);
 
 export async function ingestInputs(db: Db, inputs: IngestInput[], options: IngestOptions = {}, control: IngestControl = {}): Promise<IngestSummary> {
   if (options.format) parseUserFormat(options.format);
@@ -94,6 +94,7 @@ export async function ingestInputs(db: Db, inputs: IngestInput[], options: Inges
 
   const results: (OneResult | undefined)[] = new Array(inputs.length);
   const tmp = await mkdtemp(join(tmpdir(), 'tscope-ingest-'));
+  const restoreCheckpoint = await deferCheckpoints(db);
   let cursor = 0;
   const worker = async () => {
     for (;;) {
@@ -123,6 +124,7 @@ export async function ingestInputs(db: Db, inputs: IngestInput[], options: Inges
     await Promise.all(Array.from({ length: Math.min(WORKERS, inputs.length) }, worker));
   } finally {
     await rm(tmp, { recursive: true, force: true });
+    await restoreCheckpoint();
   }
 
   const summary: IngestSummary = { jobId, cancelled: signal.aborted, files: [], byKind: {}, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null };
@@ -154,6 +156,29 @@ export async function ingestInputs(db: Db, inputs: IngestInput[], options: Inges
     control.onProgress({ jobId, file: '', fileIndex: inputs.length, fileCount: inputs.length, bytesDone, bytesTotal, records: summary.records, quarantined: summary.quarantined, etaSeconds: 0, phase: 'done' });
   }
   return summary;
+}
+
+/**
+ * Each file commits on its own; with DuckDB's default 16 MB WAL threshold that means a full
+ * checkpoint every few files (measured: half the write time on 50k-record files). Checkpoint once
+ * at the end instead, and put the setting back.
+ */
+async function deferCheckpoints(db: Db): Promise<() => Promise<void>> {
+  let previous: string | undefined;
+  try {
+    previous = (await db.one<{ v: string }>("SELECT current_setting('checkpoint_threshold') AS v"))?.v;
+    await db.run("SET checkpoint_threshold = '1GB'");
+  } catch {
+    return async () => {};
+  }
+  return async () => {
+    try {
+      if (previous) await db.run(`SET checkpoint_threshold = '${previous.replace(/[^0-9A-Za-z. ]/g, '')}'`);
+      await db.run('CHECKPOINT');
+    } catch {
+      /* a checkpoint also happens on close */
+    }
+  };
 }
 
 function minIso(a: string | null, b: string | null): string | null {

@@ -7,18 +7,15 @@ import { errorText, realApi, type ApiPort } from '../../lib/ui/api-port.ts';
 import { workbench, type Workbench } from '../../lib/state/workbench.svelte.ts';
 
 /**
- * One file of a job. Progress events carry job-wide running totals (bytes, records, quarantined
- * lines, ETA), so a file's own numbers are the difference between the totals when it started and
- * when the next file started; they are null while the file is still being read.
+ * One file of a job. The engine reads files in a pipeline (the next file is scanned while the
+ * previous one is written), and progress events carry job-wide running totals, so a file's own
+ * record and quarantine counts are only known from the summary at the end; while running it shows
+ * its phase.
  */
 export interface FileState {
   file: string;
   fileIndex: number;
   phase: IngestProgress['phase'];
-  startBytes: number;
-  startRecords: number;
-  startQuarantined: number;
-  bytes: number | null;
   records: number | null;
   quarantined: number | null;
   outcome: IngestFileResult['outcome'] | null;
@@ -63,34 +60,33 @@ export function parsePathList(text: string): string[] {
     .filter(Boolean);
 }
 
-function finish(f: FileState, p: { bytesDone: number; records: number; quarantined: number }): FileState {
-  return { ...f, phase: 'done', bytes: p.bytesDone - f.startBytes, records: p.records - f.startRecords, quarantined: p.quarantined - f.startQuarantined };
-}
+const PHASE_ORDER: Record<IngestProgress['phase'], number> = { scanning: 0, reading: 1, writing: 2, analyzing: 3, done: 4 };
 
-/** Folds one progress event into a job: job totals move, the event's file advances, earlier files are complete. */
+/**
+ * Folds one progress event into a job. Writes are serialized in file order, so when file j is
+ * being written every file before it is done. Totals only grow (events from the pipeline can
+ * arrive with a slightly older snapshot).
+ */
 export function applyProgress(job: Job, p: IngestProgress): Job {
-  const files = job.files.map((f) => (f.fileIndex < p.fileIndex && f.phase !== 'done' ? finish(f, p) : f));
+  const closesBefore = p.phase === 'writing' || p.phase === 'done' ? p.fileIndex : -1;
+  const files = job.files.map((f) => (f.fileIndex < closesBefore && f.phase !== 'done' ? { ...f, phase: 'done' as const } : f));
   // The final event (phase done, no file) only closes the files before it.
   if (p.file && p.fileIndex < p.fileCount) {
     const i = files.findIndex((f) => f.fileIndex === p.fileIndex);
-    if (i >= 0) files[i] = { ...files[i]!, phase: p.phase };
-    else {
-      files.push({
-        file: p.file, fileIndex: p.fileIndex, phase: p.phase, startBytes: p.bytesDone, startRecords: p.records, startQuarantined: p.quarantined,
-        bytes: null, records: null, quarantined: null, outcome: null, message: null,
-      });
+    if (i < 0) {
+      files.push({ file: p.file, fileIndex: p.fileIndex, phase: p.phase, records: null, quarantined: null, outcome: null, message: null });
       files.sort((a, b) => a.fileIndex - b.fileIndex);
-    }
+    } else if (PHASE_ORDER[p.phase] > PHASE_ORDER[files[i]!.phase]) files[i] = { ...files[i]!, phase: p.phase };
   }
   return {
     ...job,
     fileCount: Math.max(job.fileCount, p.fileCount),
     files,
-    bytesDone: p.bytesDone,
-    bytesTotal: p.bytesTotal,
-    records: p.records,
-    quarantined: p.quarantined,
-    etaSeconds: p.etaSeconds,
+    bytesDone: Math.max(job.bytesDone, p.bytesDone),
+    bytesTotal: Math.max(job.bytesTotal, p.bytesTotal),
+    records: Math.max(job.records, p.records),
+    quarantined: Math.max(job.quarantined, p.quarantined),
+    etaSeconds: p.etaSeconds ?? job.etaSeconds,
   };
 }
 

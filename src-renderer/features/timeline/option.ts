@@ -91,8 +91,8 @@ function stateColor(p: Palette, v: number): string {
 
 export function eventColor(p: Palette, kind: string): string {
   if (/down|timeout|withdraw|fail|delete|error|dead/i.test(kind)) return p.down;
-  if (/up|advert|establish|add|negotiat/i.test(kind)) return p.up;
-  if (/path|change|flap/i.test(kind)) return p.synNoSynAck;
+  if (/path|change|update|flap/i.test(kind)) return p.synNoSynAck;
+  if (/(^|-)up$|advert|establish/i.test(kind)) return p.up;
   return p.textMuted;
 }
 
@@ -112,7 +112,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette, com
     add({
       id: `tunnel:${t.vpnId}:${t.tunnelIp}`,
       kind: 'bytes',
-      title: `${t.label} — bytes/s: ▲ out = AWS sends to the CGW · ▼ in = AWS receives from the CGW`,
+      title: `${t.label.replace(/[{}|]/g, '')} — bytes/s: {k0|▲ out} = AWS sends to the CGW · {k1|▼ in} = AWS receives from the CGW`,
       height: Math.round(big * rem),
       tunnel: t,
       series: [
@@ -125,7 +125,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette, com
     add({
       id: 'state',
       kind: 'state',
-      title: 'Tunnel state (green up · red down · grey no data)',
+      title: 'Tunnel state (green up · amber up part of the bucket · red down · grey no data)',
       height: Math.round(Math.max(1, result.tunnels.length) * (compact ? 0.9 : 1.1) * rem),
       series: [],
       rows: result.tunnels.map(shortTunnelLabel),
@@ -137,7 +137,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette, com
     add({
       id: 'flows',
       kind: 'flows',
-      title: `Flow-log bytes/s by capture point and action${mirrored ? ' (inbound ▼ below the axis)' : ''}: ${result.flowBytes.map((s) => s.label).join(' · ')}`,
+      title: `Flow-log bytes/s by capture point and action${mirrored ? ' (inbound ▼ below the axis)' : ''}:`,
       height: Math.round(big * rem),
       series: result.flowBytes.map((s, i) => ({
         id: `flow:${s.key}`,
@@ -152,7 +152,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette, com
   add({
     id: 'rejects',
     kind: 'rejects',
-    title: 'REJECT records and TGW drops per bucket',
+    title: 'Per bucket:',
     height: Math.round(small * rem),
     series: [
       { id: 'rejects', label: result.rejects.label || 'REJECT', color: p.reject, bands: result.rejects.bands, rate: false, mirrored: false },
@@ -162,7 +162,7 @@ export function layoutLanes(result: TimelineResult, rem: number, p: Palette, com
   add({
     id: 'handshake',
     kind: 'handshake',
-    title: 'TCP conversations: half-open and SYN without SYN-ACK per bucket',
+    title: 'TCP conversations per bucket:',
     height: Math.round(small * rem),
     series: [
       { id: 'halfOpen', label: result.halfOpen.label || 'half-open', color: p.halfOpen, bands: result.halfOpen.bands, rate: false, mirrored: false },
@@ -192,6 +192,19 @@ export function niceCeil(v: number): number {
 /** A short, distinct row label for a tunnel: its outside IP (the VPN id is the same for both tunnels). */
 export function shortTunnelLabel(t: { tunnelIp: string; label: string }): string {
   return t.tunnelIp || t.label;
+}
+
+/** A colour key after the lane title ("■ REJECT records ■ TGW drops"), as ECharts rich text. */
+function legendText(lane: Lane): string {
+  if (lane.kind !== 'flows' && lane.kind !== 'rejects' && lane.kind !== 'handshake') return '';
+  const clean = (t: string) => t.replace(/[{}|]/g, '');
+  return '   ' + lane.series.map((s, i) => `{k${i}|■} ${clean(s.label)}`).join('   ');
+}
+
+function legendRich(lane: Lane, fontSize: number): Record<string, unknown> {
+  const rich: Record<string, unknown> = {};
+  lane.series.forEach((s, i) => (rich[`k${i}`] = { color: s.color, fontSize: fontSize + 2 }));
+  return rich;
 }
 
 function eventRow(e: TimelineEvent): number {
@@ -239,8 +252,9 @@ function bandScale(s: LaneSeries): (b: Band) => number {
   return s.rate ? (b) => sign * bandRate(b) : (b) => sign * b.v;
 }
 
+/** Warning and critical findings are shaded; info findings only when selected (they would bury the lanes). */
 function findingAreas(input: TimelineInput, p: Palette, withLabels: boolean): unknown[] {
-  return input.result.findings.map((f) => {
+  return input.result.findings.filter((f) => f.severity !== 'info' || f.id === input.selectedFindingId).map((f) => {
     const selected = f.id === input.selectedFindingId;
     const color = p.severity[f.severity] ?? p.severity.info;
     return [
@@ -284,10 +298,10 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
     const dim = dimOthers && lane.kind === 'bytes' && !emph;
     grids.push({ left, right, top: lane.top, height: lane.height, show: emph, borderColor: emph ? p.out : 'transparent', borderWidth: emph ? 2 : 0, backgroundColor: 'transparent' });
     titles.push({
-      text: (emph ? '● ' : '') + lane.title,
+      text: (emph ? '● ' : '') + lane.title + legendText(lane),
       left: left,
       top: lane.top - Math.round(1.2 * rem),
-      textStyle: { fontSize, fontWeight: emph ? 'bold' : 'normal', color: emph ? p.out : dim ? p.textMuted : p.text },
+      textStyle: { fontSize, fontWeight: emph ? 'bold' : 'normal', color: emph ? p.out : dim ? p.textMuted : p.text, rich: legendRich(lane, fontSize) },
     });
     xAxes.push({
       type: 'time',
@@ -306,9 +320,11 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
     const deco = `deco:${lane.id}`;
     decoIds.push(deco);
 
+    // y scales follow what is on screen (not the fetch margin), so zooming in reveals small traffic
+    const onScreen = (bands: readonly Band[]) => bands.filter((b) => b.t1 > win.from && b.t0 < win.to);
     if (lane.kind === 'bytes' || lane.kind === 'flows') {
       let m = 0;
-      for (const s of lane.series) m = Math.max(m, maxAbs(s.bands, bandScale(s)));
+      for (const s of lane.series) m = Math.max(m, maxAbs(onScreen(s.bands), bandScale(s)));
       m = niceCeil(m * 1.02);
       const anyMirrored = lane.series.some((s) => s.mirrored);
       yAxes.push({
@@ -340,13 +356,14 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
       }
     } else if (lane.kind === 'rejects' || lane.kind === 'handshake') {
       let m = 0;
-      for (const s of lane.series) m = Math.max(m, maxAbs(s.bands));
+      for (const s of lane.series) m = Math.max(m, maxAbs(onScreen(s.bands)));
       yAxes.push({
         type: 'value',
         gridIndex: i,
         min: 0,
-        max: Math.max(2, niceCeil(m)),
-        interval: Math.max(1, Math.max(2, niceCeil(m)) / 2),
+        // counts: an even maximum so the middle tick is a whole number
+        max: Math.max(2, 2 * Math.ceil(niceCeil(m) / 2)),
+        interval: Math.max(1, Math.ceil(niceCeil(m) / 2)),
         axisLabel: { fontSize, formatter: (v: number) => formatCount(v) },
       });
       lane.series.forEach((s, k) => {
@@ -513,11 +530,12 @@ export function buildTimeline(input: TimelineInput): BuiltTimeline {
       trigger: 'axis',
       confine: true,
       transitionDuration: 0,
-      axisPointer: { type: 'line', animation: false },
+      // always the time axis, also in lanes whose y axis is a category (state, events)
+      axisPointer: { type: 'line', axis: 'x', animation: false },
       className: 'ts-tooltip',
       formatter: (params: unknown) => {
-        const list = (Array.isArray(params) ? params : [params]) as { axisValue?: number }[];
-        const t = Number(list[0]?.axisValue);
+        const list = (Array.isArray(params) ? params : [params]) as { axisValue?: number; axisDim?: string }[];
+        const t = Number((list.find((x) => x.axisDim === 'x') ?? list[0])?.axisValue);
         const span = win.to - win.from;
         const tol = (span / Math.max(100, input.hover.gridWidth)) * 8;
         return tooltipHtml(laneAtY(input.hover.y), t, tz, p, tol);

@@ -86,7 +86,8 @@ async function parse(ctx: LoadContext): Promise<StagedFlows> {
   }
   ctx.progress(0, 0);
   const kind = kindOfLayout(layout);
-  await typeFlows(ctx, {
+  const columns = await typeFlows(ctx, {
+    cwl: true,
     kind,
     src: ITEM_SRC,
     params: { stream: streamFromPath(ctx.displayPath) },
@@ -96,7 +97,7 @@ async function parse(ctx: LoadContext): Promise<StagedFlows> {
     latin1: false,
   });
   await conn.run('DROP TABLE IF EXISTS ts_items');
-  return { kind, fields: layout.join(' ') };
+  return { kind, columns, fields: layout.join(' ') };
 }
 
 export const flowJsonHandler: FormatHandler = flowHandler('flow-json', detectFlowJson, parse);

@@ -31,7 +31,7 @@ async function parse(ctx: LoadContext): Promise<StagedFlows> {
     { path: ctx.localPath },
   );
   ctx.progress(0, 0);
-  await typeFlows(ctx, {
+  const columns = await typeFlows(ctx, {
     kind,
     src: `(SELECT line, t, NULL::TIMESTAMPTZ AS ev_ts, NULL::VARCHAR AS stream, NULL::VARCHAR AS pre_reason, NULL::VARCHAR AS raw, false AS meta FROM ts_pq)`,
     params: {},
@@ -41,7 +41,7 @@ async function parse(ctx: LoadContext): Promise<StagedFlows> {
     latin1: false,
   });
   await conn.run('DROP TABLE IF EXISTS ts_pq');
-  return { kind, fields: names.join(' ') };
+  return { kind, columns, fields: names.join(' ') };
 }
 
 export const flowParquetHandler: FormatHandler = flowHandler('flow-parquet', detectFlowParquet, parse);

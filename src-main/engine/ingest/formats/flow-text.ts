@@ -84,7 +84,7 @@ async function parse(ctx: LoadContext): Promise<StagedFlows> {
   }
   const kind: FlowKind = kindOfLayout(segments[0]!.names);
   const stream = tsPrefix ? streamFromPath(ctx.displayPath) : null;
-  await typeFlows(ctx, {
+  const columns = await typeFlows(ctx, {
     kind,
     src: `(SELECT line, t, NULL::TIMESTAMPTZ AS ev_ts, $stream::VARCHAR AS stream, CASE WHEN invalid THEN '${INVALID_TEXT}' END AS pre_reason, NULL::VARCHAR AS raw, false AS meta FROM ${staged.src})`,
     params: { stream },
@@ -95,7 +95,7 @@ async function parse(ctx: LoadContext): Promise<StagedFlows> {
   });
   await dropStaged(conn);
   const layouts = [...new Set(segments.map((s) => s.names.join(' ')))];
-  return { kind, fields: layouts.join(' | ') };
+  return { kind, columns, fields: layouts.join(' | ') };
 }
 
 export const flowTextHandler: FormatHandler = flowHandler('flow-text', detectFlowText, parse);

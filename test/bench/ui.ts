@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:ui`: the workbench's interactive latency at the engine API (issue 5): opening the
+ * case, a brush, a replay step and switching a filter, p50/p95/max over many calls, against the
+ * 100 ms p95 budget, on a ≥ 10 M flow-record case and on a small baseline case in the same run.
+ *
+ *   npm run bench:ui -- [--records 10000000] [--baseline 200000] [--iterations 60] [--rebuild]
+ *
+ * Each case is built once (bulk export → real ingest service → runAnalysis, each step in its own
+ * process, timed with peak RSS) and cached as bench-data/ui-<records>.tscope next to a .json that
+ * records the format version it was built with; a later run reuses it unless the format changed.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeBulkFlowExport } from '../helpers/generator/index.ts';
+import { FORMAT_VERSION } from '../../src-main/engine/db/schema/index.ts';
+import { runChild, tsxArgs, rate } from './common.ts';
+
+const BUDGET_MS = 100;
+const TGW_SHARE = 0.3;
+const SEED = 42;
+const here = import.meta.dirname ?? 'test/bench';
+const dataDir = resolve('bench-data');
+
+interface CaseMeta {
+  formatVersion: number;
+  records: number;
+  vpcRecords: number;
+  tgwRecords: number;
+  seed: number;
+  builtAt: string;
+  build: { generateS: number; ingestS: number; ingestRssMb: number; analyzeS: number; analyzeRssMb: number; findings: number; steps: Record<string, number> };
+}
+
+const mb = (n: number) => `${n.toFixed(0)} MB`;
+
+async function ensureCase(records: number, rebuild: boolean): Promise<{ path: string; meta: CaseMeta }> {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, `ui-${records}.tscope`);
+  const metaPath = `${path}.json`;
+  if (!rebuild && existsSync(path) && existsSync(metaPath)) {
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as CaseMeta;
+    if (meta.formatVersion === FORMAT_VERSION) {
+      console.log(`reusing ${path} (${records.toLocaleString('en-US')} records, format ${meta.formatVersion}, built ${meta.builtAt}; --rebuild to rebuild)`);
+      return { path, meta };
+    }
+    console.log(`${path} has format ${meta.formatVersion}, the engine writes ${FORMAT_VERSION}: rebuilding`);
+  }
+  const tgwRecords = Math.round(records * TGW_SHARE);
+  const vpcRecords = records - tgwRecords;
+  const exportDir = join(dataDir, `ui-${records}-export`);
+  const building = join(dataDir, `ui-${records}.building.tscope`);
+  for (const p of [exportDir, building, `${building}.wal`, path, `${path}.wal`, metaPath]) rmSync(p, { recursive: true, force: true });
+  console.log(`building a ${records.toLocaleString('en-US')}-record case (${vpcRecords.toLocaleString('en-US')} VPC + ${tgwRecords.toLocaleString('en-US')} TGW)`);
+  try {
+    let t0 = performance.now();
+    const gen = await writeBulkFlowExport(exportDir, { vpcRecords, tgwRecords, seed: SEED });
+    const generateS = (performance.now() - t0) / 1000;
+    console.log(`  generate: ${generateS.toFixed(1)} s, ${gen.files.length} .log.gz files, ${(gen.bytes / 1e6).toFixed(0)} MB uncompressed`);
+    const child = join(here, 'child.ts');
+    const ing = await runChild(...tsxArgs(child, ['ingest', exportDir, building]));
+    const stored = Number(/"records":(\d+)/.exec(ing.stdout)?.[1] ?? 0);
+    console.log(`  ingest:   ${ing.seconds.toFixed(1)} s (${rate(stored, ing.seconds)}), peak RSS ${mb(ing.peakRssMb)}, ${stored.toLocaleString('en-US')} records stored`);
+    if (stored !== records) throw new Error(`ingest stored ${stored} of ${records} generated records`);
+    t0 = performance.now();
+    const an = await runChild(...tsxArgs(child, ['analyze', building]));
+    const out = JSON.parse(an.stdout.trim().split('\n').pop()!) as { findings: number; timings: Record<string, number> };
+    console.log(`  analyze:  ${an.seconds.toFixed(1)} s, peak RSS ${mb(an.peakRssMb)}, ${out.findings} findings; steps (ms) ${JSON.stringify(out.timings)}`);
+    renameSync(building, path);
+    if (existsSync(`${building}.wal`)) renameSync(`${building}.wal`, `${path}.wal`);
+    const meta: CaseMeta = {
+      formatVersion: FORMAT_VERSION,
+      records,
+      vpcRecords,
+      tgwRecords,
+      seed: SEED,
+      builtAt: new Date().toISOString(),
+      build: { generateS, ingestS: ing.seconds, ingestRssMb: ing.peakRssMb, analyzeS: an.seconds, analyzeRssMb: an.peakRssMb, findings: out.findings, steps: out.timings },
+    };
+    writeFileSync(metaPath, `${JSON.stringify(meta, null, 2)}\n`);
+    return { path, meta };
+  } finally {
+    rmSync(exportDir, { recursive: true, force: true });
+    rmSync(building, { force: true });
+    rmSync(`${building}.wal`, { force: true });
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  // Nearest rank: the smallest value with at least p % of the calls at or below it.
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+interface OpStats { n: number; p50: number; p95: number; max: number }
+interface Measured { ops: Record<string, OpStats>; rssMb: number; counts: Record<string, number>; spanHours: number; wallS: number }
+
+async function measure(path: string, iterations: number): Promise<Measured> {
+  const r = await runChild(...tsxArgs(join(here, 'ui-measure.ts'), [path, String(iterations)]));
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: Record<string, number[]>; counts: Record<string, number>; spanHours: number };
+  const ops: Record<string, OpStats> = {};
+  for (const [op, values] of Object.entries(out.ms)) {
+    const s = [...values].sort((a, b) => a - b);
+    ops[op] = { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), max: s[s.length - 1]! };
+  }
+  return { ops, rssMb: r.peakRssMb, counts: out.counts, spanHours: out.spanHours, wallS: r.seconds };
+}
+
+/** Operations the acceptance bar names; the others are printed for context. */
+const GATED = ['case.open', 'brush: timeline.query', 'replay step: both', 'filter switch: conversations.query'];
+
+function report(label: string, big: Measured, base: Measured | null): boolean {
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const num = (v: number) => v.toFixed(1).padStart(8);
+  console.log('');
+  console.log(label);
+  console.log(`${pad('operation', 52)}${'n'.padStart(4)}${'p50'.padStart(8)}${'p95'.padStart(8)}${'max'.padStart(8)}  verdict${base ? '  p95 vs baseline' : ''}`);
+  let pass = true;
+  for (const [op, s] of Object.entries(big.ops)) {
+    const gated = GATED.includes(op);
+    const ok = s.p95 < BUDGET_MS;
+    if (gated && !ok) pass = false;
+    const verdict = gated ? (ok ? 'PASS' : 'FAIL') : ok ? '(ok)' : '(slow)';
+    const b = base?.ops[op];
+    const ratio = b ? `  ×${(s.p95 / Math.max(b.p95, 0.01)).toFixed(1)} (${b.p95.toFixed(1)} ms)` : '';
+    console.log(`${pad(op, 52)}${String(s.n).padStart(4)}${num(s.p50)}${num(s.p95)}${num(s.max)}  ${pad(verdict, 7)}${ratio}`);
+  }
+  console.log(`peak RSS of the engine process: ${mb(big.rssMb)}; data span ${big.spanHours.toFixed(1)} h; ${JSON.stringify(big.counts)}`);
+  return pass;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      records: { type: 'string', default: String(10_000_000) },
+      baseline: { type: 'string', default: String(200_000) },
+      iterations: { type: 'string', default: '60' },
+      rebuild: { type: 'boolean', default: false },
+    },
+  });
+  const records = Number(values.records);
+  const baseline = Number(values.baseline);
+  const iterations = Number(values.iterations);
+  if (!(records > 0) || !(iterations > 0) || !(baseline >= 0)) throw new Error('--records, --iterations must be positive numbers, --baseline ≥ 0');
+
+  const big = await ensureCase(records, values.rebuild);
+  const small = baseline > 0 ? await ensureCase(baseline, values.rebuild) : null;
+  const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const smallM = small ? await measure(small.path, iterations) : null;
+  const bigM = await measure(big.path, iterations);
+  const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+  console.log('');
+  console.log(`machine: ${(await import('node:os')).cpus().length} cores, load average ${loadBefore} before / ${loadAfter} after; budget p95 < ${BUDGET_MS} ms; ${iterations} calls per operation after 3 warm-ups (case.open: ${Math.min(iterations, 15)})`);
+  const b = big.meta.build;
+  console.log(`case build (${records.toLocaleString('en-US')} records): generate ${b.generateS.toFixed(1)} s, ingest ${b.ingestS.toFixed(1)} s (${rate(records, b.ingestS)}, peak RSS ${mb(b.ingestRssMb)}), analysis ${b.analyzeS.toFixed(1)} s (peak RSS ${mb(b.analyzeRssMb)}), built ${big.meta.builtAt}`);
+  if (smallM) report(`baseline case, ${baseline.toLocaleString('en-US')} flow records (ms)`, smallM, null);
+  const pass = report(`bench case, ${records.toLocaleString('en-US')} flow records (ms)`, bigM, smallM);
+  console.log('');
+  console.log(`${pass ? 'PASS' : 'FAIL'}: opening, brush, replay step and filter switch ${pass ? 'all' : 'not all'} under ${BUDGET_MS} ms at p95 on ${records.toLocaleString('en-US')} records`);
+  if (records < 10_000_000) console.log('(the acceptance bar is ≥ 10,000,000 records; this run is smaller)');
+  if (!pass) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
