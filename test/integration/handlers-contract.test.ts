@@ -19,6 +19,7 @@ const wrongField: Partial<Record<(typeof channels)[number], [unknown, string]>> 
   'case.new': [{ path: '' }, 'path'],
   'case.save': [{ path: ['x'] }, 'path'],
   'ingest.start': [{ paths: [] }, 'paths'],
+  'ingest.s3': [{ uri: 'https://bucket/x', since: '2024-01-01T00:00:00Z', until: '2024-01-02T00:00:00Z' }, 'uri'],
   'ingest.cancel': [{ jobId: 7 }, 'jobId'],
   'quarantine.list': [{ limit: 0 }, 'limit'],
   'timeline.query': [{ maxBuckets: 3 }, 'maxBuckets'],

@@ -131,6 +131,15 @@ describe('FindingsState', () => {
     expect(fs.list[0]!.review?.status).toBe('confirmed');
   });
 
+  it('a restored view with a selected finding gets its tunnel emphasised again once findings load', async () => {
+    const wb = wbWithCase();
+    wb.selectedFindingId = 'f-asym';
+    const fs = new FindingsState({ list: async () => [finding()], records: async () => [], review: async () => finding() }, wb);
+    await fs.load();
+    expect(wb.highlight).toMatchObject({ tunnelIp: '203.0.113.10' });
+    expect(wb.window).toBeNull(); // the saved window stays as it was
+  });
+
   it('keyboard navigation moves through the list', async () => {
     const wb = wbWithCase();
     const list = [finding({ id: 'a' }), finding({ id: 'b', start: new Date(T0 + 40 * MIN).toISOString() })];
