@@ -83,14 +83,16 @@ export const command: Command = {
 /** At most two progress lines a second; on a terminal, one line rewritten in place. */
 function progressPrinter(): (p: IngestProgress) => void {
   let last = 0;
+  let highest = 0; // two files are read at once; show the furthest one
   return (p) => {
+    highest = Math.max(highest, p.fileIndex);
     const now = Date.now();
     if (p.phase !== 'done' && now - last < 500) return;
     last = now;
     if (p.phase === 'done') return;
     const pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 100;
     const eta = p.etaSeconds === null ? '' : `, about ${p.etaSeconds}s left`;
-    const line = `file ${p.fileIndex + 1}/${p.fileCount} ${pct}% ${p.records} records, ${p.quarantined} quarantined${eta}`;
+    const line = `file ${highest + 1}/${p.fileCount} ${pct}% ${p.records} records, ${p.quarantined} quarantined${eta}`;
     process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}` : `${line}\n`);
   };
 }

@@ -117,5 +117,6 @@ async function context(c: Conn): Promise<DetectorContext> {
     span: span?.from != null && span.to != null ? { from: span.from, to: span.to } : null,
     tunnels: await loadTunnels(c),
     vpnOfAttachment: new Map(atts.map((a) => [a.attachment_id, a.resource_id])),
+    subsets: new Map(),
   };
 }

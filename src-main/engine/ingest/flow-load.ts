@@ -42,6 +42,8 @@ export async function typeFlows(ctx: LoadContext, spec: FlowLoadSpec): Promise<s
   const { conn } = ctx;
   const now = Math.floor(Date.now() / 1000);
   const base = { ...spec.params, now };
+  const present = presentColumns(spec);
+  const out = new Set([...present, ...OVERLAP_KEY[spec.kind], 'start_time', 'end_time']);
   await conn.run(`DROP TABLE IF EXISTS ${TYPED_TABLE}`);
   const headers = spec.headers.filter((h) => !h.includes("'"));
   // Group ranges by layout so a file with one header needs one pass.
@@ -60,7 +62,7 @@ export async function typeFlows(ctx: LoadContext, spec: FlowLoadSpec): Promise<s
     const src = where ? `(SELECT * FROM ${spec.src} ${where})` : spec.src;
     if (kindOfLayout(names) !== spec.kind) {
       const reason = `a header inside the file switches to ${kindOfLayout(names) === 'tgw_flows' ? 'Transit Gateway' : 'VPC'} fields; split the file and import the parts separately`;
-      await ensureTyped(conn, spec, base, first);
+      await ensureTyped(conn, spec, base, first, out);
       first = false;
       await conn.run(
         `INSERT INTO ${TYPED_TABLE} BY NAME SELECT line, t, CASE WHEN ${headers.length ? `t IN (${headers.map(sqlString).join(', ')})` : 'false'} THEN 'header' WHEN t IS NULL OR trim(t) = '' THEN 'blank' ELSE 'bad' END AS cls,
@@ -70,13 +72,17 @@ export async function typeFlows(ctx: LoadContext, spec: FlowLoadSpec): Promise<s
       continue;
     }
     const plan: ParsePlan = { kind: spec.kind, names, tsPrefix: spec.tsPrefix, latin1: spec.latin1 };
-    const sel = typedSelect(plan, src, headers);
+    const sel = typedSelect(plan, src, headers, out);
     if (first) await conn.run(`CREATE TEMP TABLE ${TYPED_TABLE} AS ${sel}`, pick(sel, base));
     else await conn.run(`INSERT INTO ${TYPED_TABLE} ${sel}`, pick(sel, base));
     first = false;
   }
-  if (first) await ensureTyped(conn, spec, base, true);
+  if (first) await ensureTyped(conn, spec, base, true, out);
   checkAborted(ctx.signal);
+  return present;
+}
+
+function presentColumns(spec: FlowLoadSpec): string[] {
   const fields = fieldsOf(spec.kind);
   const names = new Set(spec.segments.flatMap((s) => s.names));
   const cols = fields.filter((f) => names.has(f.name)).map((f) => f.column);
@@ -150,10 +156,10 @@ export async function writeFlows(ctx: LoadContext, kind: FlowKind, columns?: str
 }
 
 /** ts_typed with the right columns and no rows, for files where no layout pass ran first. */
-async function ensureTyped(conn: Conn, spec: FlowLoadSpec, params: Record<string, unknown>, create: boolean): Promise<void> {
+async function ensureTyped(conn: Conn, spec: FlowLoadSpec, params: Record<string, unknown>, create: boolean, out: Set<string>): Promise<void> {
   if (!create) return;
   const plan: ParsePlan = { kind: spec.kind, names: spec.segments[0]?.names ?? ['version'], tsPrefix: spec.tsPrefix, latin1: spec.latin1 };
-  const sel = typedSelect(plan, spec.src);
+  const sel = typedSelect(plan, spec.src, [], out);
   await conn.run(`CREATE TEMP TABLE ${TYPED_TABLE} AS ${sel} LIMIT 0`, pick(sel, params));
 }
 

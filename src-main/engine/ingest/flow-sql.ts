@@ -42,7 +42,7 @@ function typeWord(t: FieldDef['type']): string {
  * Parameters: $now (BIGINT, epoch seconds). `headers`: the header lines found in the file; they
  * passed parseFieldList (lowercase names, '-', '_', '$', braces, spaces), so they hold no quote.
  */
-export function typedSelect(plan: ParsePlan, src: string, headers: string[] = []): string {
+export function typedSelect(plan: ParsePlan, src: string, headers: string[] = [], out?: Set<string>): string {
   const all = fieldsOf(plan.kind);
   const pos = new Map(plan.names.map((n, i) => [n, i + 1 + (plan.tsPrefix ? 1 : 0)]));
   const n = plan.names.length;
@@ -89,6 +89,15 @@ export function typedSelect(plan: ParsePlan, src: string, headers: string[] = []
   }
   const off = plan.tsPrefix ? 1 : 0;
   const cols = all.map((f) => f.column);
+  // Only the columns that will be written (or compared) are carried; constant NULL columns cost
+  // as much to materialise as real ones.
+  const keep = (c: string) => !out || out.has(c);
+  const outCols = [
+    ...cols.filter(keep),
+    ...(keep('extra') ? ['extra'] : []),
+    ...(keep('log_stream') ? ['stream AS log_stream'] : []),
+    ...(keep('event_ts') ? ['ev_ts AS event_ts'] : []),
+  ];
   const vs = Array.from({ length: n + off }, (_, i) => `f[${i + 1}] AS v${i + 1}`).join(', ');
   return `
 WITH s AS (
@@ -112,7 +121,7 @@ WITH s AS (
   SELECT *, CASE WHEN pre_reason IS NOT NULL THEN pre_reason WHEN blank OR is_header THEN NULL ${checks.join('\n    ')} END AS reason FROM c
 )
 SELECT line, CASE WHEN pre_reason IS NOT NULL THEN 'bad' WHEN blank THEN 'blank' WHEN is_header THEN 'header' WHEN reason IS NULL THEN 'row' ELSE 'bad' END AS cls,
-  reason, CASE WHEN reason IS NOT NULL THEN coalesce(raw, t) END AS t, ${cols.join(', ')}, extra, stream AS log_stream, ev_ts AS event_ts
+  reason, CASE WHEN reason IS NOT NULL THEN coalesce(raw, t) END AS t, ${outCols.join(', ')}
 FROM r`;
 }
 

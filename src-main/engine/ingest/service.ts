@@ -53,7 +53,7 @@ export async function ingestPaths(db: Db, paths: string[], options: IngestOption
   return ingestInputs(db, files.map((localPath) => ({ localPath })), options, control);
 }
 
-/** Files read at the same time: one is parsed while the previous one is written. */
+/** Files read at the same time: one is parsed while the previous one is written (TSCOPE_INGEST_WORKERS overrides, for benchmarks). */
 const WORKERS = Number(process.env.TSCOPE_INGEST_WORKERS ?? 2);
 
 export async function ingestInputs(db: Db, inputs: IngestInput[], options: IngestOptions = {}, control: IngestControl = {}): Promise<IngestSummary> {

@@ -44,7 +44,7 @@ export const detectAsymmetricReturn: Detector = async (ctx) => {
   for (const b of bursts) {
     const d = await burstDetail(ctx.conn, b, WHERE);
     const mix = await qo<{ ho: number; sn: number }>(ctx.conn, 
-      `SELECT count(*) FILTER (WHERE state = 'half-open') AS ho, count(*) FILTER (WHERE state = 'syn-no-synack') AS sn FROM conversations
+      `SELECT count(*) FILTER (WHERE state = 'half-open') AS ho, count(*) FILTER (WHERE state = 'syn-no-synack') AS sn FROM ${b.table}
        WHERE ${WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND first_seen BETWEEN $a AND $z`,
       { s: b.server, p: b.serverPort, a: d.start, z: d.end },
     );

@@ -8,6 +8,8 @@ import type { DetectorContext } from './types.ts';
 export const DETECT_BUCKET_S = 300;
 
 export interface StateBurst {
+  /** Temp table with the conversations matching the detector's predicate (small; see subset()). */
+  table: string;
   server: string;
   serverPort: number | null;
   protocol: number;
@@ -31,15 +33,30 @@ export const EPISODE_RATIO = 10;
  * counts when it has at least minTotal conversations and its rate is EPISODE_RATIO times the
  * rate of the same series in the rest of the data; sporadic background never chains that far.
  */
+/**
+ * The conversations matching a detector's predicate, copied once into a temp table: they are few
+ * (failed handshakes, rejects), so every per-episode query then scans thousands of rows, not millions.
+ */
+export async function subset(ctx: DetectorContext, where: string): Promise<string> {
+  let name = ctx.subsets.get(where);
+  if (!name) {
+    name = `conv_subset_${ctx.subsets.size + 1}`;
+    await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM conversations WHERE ${where}`);
+    ctx.subsets.set(where, name);
+  }
+  return name;
+}
+
 export async function conversationBursts(
   ctx: DetectorContext,
   where: string,
   opts: { minTotal: number; floor?: number; k?: number; bridge?: number },
 ): Promise<StateBurst[]> {
   if (!ctx.span) return [];
+  const table = await subset(ctx, where);
   const rows = await qa<{ server: string; server_port: number | null; protocol: number; bucket: number; v: number }>(ctx.conn, 
     `SELECT server, server_port, protocol, first_seen - first_seen % 60 AS bucket, count(*) AS v
-     FROM conversations WHERE ${where} GROUP BY ALL ORDER BY server, server_port, protocol, bucket`,
+     FROM ${table} GROUP BY ALL ORDER BY server, server_port, protocol, bucket`,
   );
   const groups = new Map<string, typeof rows>();
   for (const r of rows) {
@@ -70,6 +87,7 @@ export async function conversationBursts(
       const rate = e.n / dur;
       if (rate < EPISODE_RATIO * outsideRate) continue;
       out.push({
+        table,
         server: g[0]!.server,
         serverPort: g[0]!.server_port,
         protocol: g[0]!.protocol,
@@ -101,6 +119,7 @@ export interface BurstDetail {
   vpnFwd: string[];
   vpnRev: string[];
   count: number;
+  clientPorts: [number, number];
   sample: string[];
 }
 
@@ -108,21 +127,26 @@ export interface BurstDetail {
 export async function burstDetail(c: Conn, b: StateBurst, where: string): Promise<BurstDetail> {
   const p = { s: b.server, p: b.serverPort, pr: b.protocol, a: b.start, z: b.end };
   const cond = `${where} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND protocol = $pr AND first_seen >= $a AND first_seen < $z`;
+  // One scan of the (small) subset table per episode.
   const agg = await qo<Record<string, unknown>>(c, 
     `SELECT min(first_seen) AS t0, max(last_seen) AS t1, count(*) AS n,
+       min(client_port) AS plo, max(client_port) AS phi,
        list_sort(list_distinct(flatten(list(capture_fwd)))) AS cf, list_sort(list_distinct(flatten(list(capture_rev)))) AS cr,
        list_sort(list_distinct(flatten(list(attach_fwd)))) AS af, list_sort(list_distinct(flatten(list(attach_rev)))) AS ar,
-       list_sort(list_distinct(flatten(list(vpn_fwd)))) AS vf, list_sort(list_distinct(flatten(list(vpn_rev)))) AS vr
-     FROM conversations WHERE ${cond}`,
+       list_sort(list_distinct(flatten(list(vpn_fwd)))) AS vf, list_sort(list_distinct(flatten(list(vpn_rev)))) AS vr,
+       list_slice(list_sort(list_distinct(list(client))), 1, 2000) AS clients,
+       list_slice(list(conv_id ORDER BY first_seen, conv_id), 1, 5) AS sample
+     FROM ${b.table} WHERE ${cond}`,
     p,
   );
-  const clients = (await qa<{ client: string }>(c, `SELECT DISTINCT client FROM conversations WHERE ${cond} LIMIT 2000`, p)).map((r) => r.client);
-  const sample = (await qa<{ conv_id: string }>(c, `SELECT conv_id FROM conversations WHERE ${cond} ORDER BY first_seen LIMIT 5`, p)).map((r) => r.conv_id);
+  const clients = (agg?.clients as string[] | undefined) ?? [];
+  const sample = (agg?.sample as string[] | undefined) ?? [];
   const arr = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
   return {
     start: Number(agg?.t0 ?? b.start),
     end: Number(agg?.t1 ?? b.end),
     count: Number(agg?.n ?? 0),
+    clientPorts: [Number(agg?.plo ?? 0), Number(agg?.phi ?? 0)],
     clients,
     clientPrefix: coverPrefix(clients),
     captureFwd: arr(agg?.cf),

@@ -16,7 +16,7 @@ export const detectHalfOpen: Detector = async (ctx) => {
     const d = await burstDetail(ctx.conn, b, HALF_OPEN_WHERE);
     const svc = serviceText(b.server, b.serverPort, b.protocol);
     const synStats = await qo<{ pk: number; n: number }>(ctx.conn, 
-      `SELECT sum(packets_fwd) AS pk, count(*) AS n FROM conversations
+      `SELECT sum(packets_fwd) AS pk, count(*) AS n FROM ${b.table}
        WHERE ${HALF_OPEN_WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND first_seen BETWEEN $a AND $z`,
       { s: b.server, p: b.serverPort, a: d.start, z: d.end },
     );

@@ -13,19 +13,28 @@ const WHERE = 'rejects_fwd + rejects_rev > 0';
 
 export const detectRejectBursts: Detector = async (ctx) => {
   const out: Draft[] = [];
-  for (const b of await conversationBursts(ctx, WHERE, { minTotal: 5 })) {
+  const bursts = await conversationBursts(ctx, WHERE, { minTotal: 5 });
+  if (bursts.length === 0) return out;
+  // Accepted conversations to the rejected services, in one scan: was the service working before?
+  await ctx.conn.run(
+    `CREATE OR REPLACE TEMP TABLE reject_services_ok AS
+     SELECT server, server_port, protocol, first_seen FROM conversations
+     WHERE rejects_fwd + rejects_rev = 0 AND state IN ('completed', 'established', 'no-tcp')
+       AND server IN (SELECT DISTINCT server FROM ${bursts[0]!.table})`,
+  );
+  for (const b of bursts) {
     const d = await burstDetail(ctx.conn, b, WHERE);
     const p = { s: b.server, p: b.serverPort, pr: b.protocol, a: d.start, z: d.end };
     const sides = await qo<{ req: number; resp: number; recs: number }>(ctx.conn, 
       `SELECT count(*) FILTER (WHERE rejects_fwd > 0) AS req, count(*) FILTER (WHERE rejects_fwd = 0 AND rejects_rev > 0) AS resp,
          sum(rejects_fwd + rejects_rev) AS recs
-       FROM conversations WHERE ${WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND protocol = $pr
+       FROM ${b.table} WHERE ${WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND protocol = $pr
          AND first_seen >= $a AND first_seen <= $z`,
       p,
     );
     const before = await qo<{ ok: number }>(ctx.conn, 
-      `SELECT count(*) AS ok FROM conversations WHERE server = $s AND server_port IS NOT DISTINCT FROM $p AND protocol = $pr
-         AND rejects_fwd + rejects_rev = 0 AND state IN ('completed', 'established', 'no-tcp') AND first_seen >= $a - 3600 AND first_seen < $a`,
+      `SELECT count(*) AS ok FROM reject_services_ok WHERE server = $s AND server_port IS NOT DISTINCT FROM $p AND protocol = $pr
+         AND first_seen >= $a - 3600 AND first_seen < $a`,
       p,
     );
     const cps = await qa<{ cp: string; n: number }>(ctx.conn, 

@@ -16,11 +16,7 @@ export const detectSynNoSynAck: Detector = async (ctx) => {
     const d = await burstDetail(ctx.conn, b, WHERE);
     const svc = serviceText(b.server, b.serverPort, b.protocol);
     const viaVpn = d.vpnFwd.length > 0;
-    const ports = await qo<{ lo: number; hi: number }>(ctx.conn, 
-      `SELECT min(client_port) AS lo, max(client_port) AS hi FROM conversations
-       WHERE ${WHERE} AND server = $s AND server_port IS NOT DISTINCT FROM $p AND first_seen BETWEEN $a AND $z`,
-      { s: b.server, p: b.serverPort, a: d.start, z: d.end },
-    );
+    const ports = { lo: d.clientPorts[0], hi: d.clientPorts[1] };
     const seenAt = d.captureFwd.filter((c) => !d.attachFwd.includes(c));
     const summary =
       `${cap(windowText(d.start, d.end))}, ${plural(d.count, 'TCP connection attempt')} from ${d.clientPrefix ?? 'various clients'} ` +

@@ -33,6 +33,8 @@ export interface DetectorContext {
   tunnels: TunnelRef[];
   /** tgw-attach-… → vpn-… for VPN attachments. */
   vpnOfAttachment: Map<string, string>;
+  /** Temp tables holding subsets of conversations, by predicate (see detectors/common.ts subset()). */
+  subsets: Map<string, string>;
 }
 
 export type Detector = (ctx: DetectorContext) => Promise<Draft[]>;

@@ -128,9 +128,7 @@ SELECT
        WHEN nrej_all = coalesce(n_fwd, 0) + coalesce(n_rev, 0) THEN 'REJECT' ELSE 'MIXED' END AS action,
   coalesce(cps_fwd, []), coalesce(cps_rev, []), coalesce(atts_fwd, []), coalesce(atts_rev, []),
   [], []
-FROM st
--- Stored in time order so zone maps make every time-bounded query on conversations cheap.
-ORDER BY first_seen`;
+FROM st`;
 
 /** VPN connections behind the TGW attachments each direction crossed. */
 export const setConversationVpns = /* sql */ `
