@@ -1,7 +1,8 @@
 /**
- * Loads flow records from a relation of (line, t, ev_ts, stream) into vpc_flows / tgw_flows:
- * parse per layout segment into ts_typed, mark records that another source already holds
- * (overlap), then write rows and quarantine in two bulk statements.
+ * Loads flow records from a relation of (line, t, ev_ts, stream, pre_reason, raw, meta) — see
+ * flow-sql.ts — into vpc_flows / tgw_flows: parse per layout segment into ts_typed (stage step,
+ * outside the file's transaction), then inside it mark records that another source already holds
+ * (overlap) and write rows and quarantine in two bulk statements.
  */
 import type { Conn } from '../db/index.ts';
 import { AppError } from '../../shared/result.ts';
@@ -18,7 +19,7 @@ export interface Segment {
 
 export interface FlowLoadSpec {
   kind: FlowKind;
-  /** Relation with columns line, t, ev_ts, stream; may reference $stream. */
+  /** Relation with columns line, t, ev_ts, stream, pre_reason, raw, meta; may reference $stream. */
   src: string;
   params: Record<string, string | number | null>;
   segments: Segment[];

@@ -55,7 +55,7 @@ export const detectHalfOpen: Detector = async (ctx) => {
       },
       evidence: {
         table: d.attachRev.length ? 'tgw_flows' : 'vpc_flows',
-        sql: flowEvidenceSql(d.attachRev.length ? 'tgw_flows' : 'vpc_flows', b.server, b.serverPort, b.protocol, d.start, d.end, '\n  AND tcp_flags & 2 = 2'),
+        sql: flowEvidenceSql(d.attachRev.length ? 'tgw_flows' : 'vpc_flows', b.server, b.serverPort, b.protocol, d.start, d.end, '\n  AND (tcp_flags IS NULL OR tcp_flags & 2 = 2)'),
       },
     });
   }

@@ -48,10 +48,11 @@ export const detectSynNoSynAck: Detector = async (ctx) => {
         threshold: Math.round(b.baseline.threshold * 10) / 10,
       },
       evidence: {
-        table: d.captureFwd.some((c) => c.startsWith('eni-')) || d.attachFwd.length === 0 ? 'vpc_flows' : 'tgw_flows',
+        // TGW flow logs always carry tcp-flags; a default-format VPC log does not.
+        table: d.attachFwd.length ? 'tgw_flows' : 'vpc_flows',
         sql: flowEvidenceSql(
-          d.captureFwd.some((c) => c.startsWith('eni-')) || d.attachFwd.length === 0 ? 'vpc_flows' : 'tgw_flows',
-          b.server, b.serverPort, b.protocol, d.start, d.end, `\n  AND tcp_flags & 2 = 2 AND tcp_flags & 16 = 0 AND srcaddr <> ${lit(b.server)}`,
+          d.attachFwd.length ? 'tgw_flows' : 'vpc_flows',
+          b.server, b.serverPort, b.protocol, d.start, d.end, `\n  AND (tcp_flags IS NULL OR tcp_flags & 18 = 2) AND srcaddr <> ${lit(b.server)}`,
         ),
       },
     });
