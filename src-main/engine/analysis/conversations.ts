@@ -28,7 +28,8 @@ const SORTABLE: Partial<Record<keyof ConversationRow, string>> = {
 const COLUMNS = `conv_id, protocol, client, client_port, server, server_port, state, first_seen, last_seen,
   bytes_fwd, bytes_rev, packets_fwd, packets_rev, flags_fwd, flags_rev, action,
   list_sort(list_distinct(list_concat(capture_fwd, capture_rev))) AS cps,
-  list_sort(list_distinct(list_concat(attach_fwd, attach_rev, vpn_fwd, vpn_rev))) AS paths`;
+  list_sort(list_distinct(list_concat(attach_fwd, attach_rev, vpn_fwd, vpn_rev,
+    CASE WHEN tunnel_fwd IS NULL THEN [] ELSE [tunnel_fwd] END, CASE WHEN tunnel_rev IS NULL THEN [] ELSE [tunnel_rev] END))) AS paths`;
 
 function toRow(r: Record<string, unknown>): ConversationRow {
   return {

@@ -11,11 +11,14 @@ import {
   buildRollupFlows,
   buildRollupLogStatus,
   clearDerived,
+  createTunnelDir,
+  setConversationTunnels,
   setConversationVpns,
 } from './sql/build.ts';
 import { detectors } from './detectors/index.ts';
 import type { DetectorContext, Draft, TunnelRef } from './detectors/types.ts';
 import { finalize, storeFindings } from './findings.ts';
+import { tunnelActivity } from './detectors/tunnel-activity.ts';
 
 /** Records of one 5-tuple further apart than this (after the latest end) start a new conversation. */
 export const PAIRING_GAP_S = 300;
@@ -56,6 +59,7 @@ export async function runAnalysis(db: Db, opts: AnalysisOptions = {}): Promise<A
         await step('conversations', async () => {
           await c.run(buildConversations, { gap: PAIRING_GAP_S, small: HANDSHAKE_PACKET_BYTES });
           await c.run(setConversationVpns);
+          await tieTunnels(c);
         });
         await step('rollups', async () => {
           await c.run(buildRollupFlows);
@@ -83,6 +87,36 @@ export async function runAnalysis(db: Db, opts: AnalysisOptions = {}): Promise<A
       opts.signal?.removeEventListener('abort', onAbort);
     }
   });
+}
+
+/**
+ * Ties conversation directions to tunnels where the metrics allow: for each VPN, 5-minute bucket
+ * and direction, the single tunnel that carried traffic that way. With ECMP or no metrics the
+ * direction stays unattributed (flow logs cannot name the tunnel).
+ */
+async function tieTunnels(c: Conn): Promise<void> {
+  await c.run(createTunnelDir);
+  const act = await tunnelActivity(c);
+  const one = new Map<string, string[]>();
+  for (const a of act) {
+    for (const [dir, on] of [['in', a.inActive], ['out', a.outActive]] as const) {
+      if (!on) continue;
+      const k = `${a.vpnId}|${a.bucket}|${dir}`;
+      one.set(k, [...(one.get(k) ?? []), a.tunnelIp]);
+    }
+  }
+  const rows = [...one.entries()].filter(([, ips]) => ips.length === 1).map(([k, ips]) => [...k.split('|'), ips[0]!] as [string, string, string, string]);
+  if (rows.length === 0) return;
+  for (let i = 0; i < rows.length; i += 250) {
+    const chunk = rows.slice(i, i + 250);
+    const params: Record<string, string | number> = {};
+    const values = chunk.map(([vpn, bucket, dir, ip], j) => {
+      Object.assign(params, { [`v${j}`]: vpn, [`b${j}`]: Number(bucket), [`d${j}`]: dir, [`t${j}`]: ip });
+      return `($v${j}, $b${j}, $d${j}, $t${j})`;
+    });
+    await c.run(`INSERT INTO tunnel_dir VALUES ${values.join(', ')}`, params);
+  }
+  await c.run(setConversationTunnels);
 }
 
 /** Tunnels known from config, metrics or logs, each with the TGW attachment of its VPN when known. */

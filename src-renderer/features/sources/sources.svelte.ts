@@ -2,6 +2,7 @@
  * Sources: importing files/folders (dropped, picked or typed as server-side paths), live per-file
  * progress of running ingest jobs, and the quarantined lines of a source.
  */
+import { emptyS3Form, s3Request, type S3FormValues } from './s3-form.ts';
 import type { IngestFileResult, IngestProgress, IngestSummary, QuarantineRow, SourceInfo } from '../../../src-main/shared/domain.ts';
 import { errorText, realApi, type ApiPort } from '../../lib/ui/api-port.ts';
 import { workbench, type Workbench } from '../../lib/state/workbench.svelte.ts';
@@ -130,6 +131,8 @@ export class SourcesState {
   starting = $state(false);
   dragging = $state(false);
   quarantine = $state<QuarantineView | null>(null);
+  /** The "Import from S3" form. */
+  s3 = $state<S3FormValues>(emptyS3Form());
 
   running = $derived(this.jobs.filter((j) => !j.summary));
   sources = $derived<SourceInfo[]>(this.wb.caseSummary?.sources ?? []);
@@ -194,6 +197,27 @@ export class SourcesState {
       const { jobId } = await this.api.call('ingest.start', format ? { paths: list, format } : { paths: list });
       if (this.jobs.some((j) => j.jobId === jobId)) this.jobs = this.jobs.map((j) => (j.jobId === jobId ? { ...j, paths: list } : j));
       else this.addJob(jobId, list);
+    } catch (e) {
+      this.error = errorText(e);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** Fetch the incident window from an S3 prefix into the open (or a new) investigation. */
+  async startS3(): Promise<void> {
+    const req = s3Request(this.s3, this.wb.timeZone);
+    if (!req.ok) {
+      this.error = req.error;
+      return;
+    }
+    this.error = null;
+    this.starting = true;
+    try {
+      const current = this.wb.caseSummary;
+      if (!current || current.readOnly) await this.newCase();
+      const { jobId } = await this.api.call('ingest.s3', req.args);
+      if (!this.jobs.some((j) => j.jobId === jobId)) this.addJob(jobId, [req.args.uri]);
     } catch (e) {
       this.error = errorText(e);
     } finally {

@@ -10,19 +10,19 @@ const normalized = /* sql */ `
     coalesce(pkt_srcaddr, srcaddr) AS s, coalesce(pkt_dstaddr, dstaddr) AS d,
     coalesce(srcport, 0) AS sp, coalesce(dstport, 0) AS dp, protocol AS p,
     coalesce(packets, 0) AS packets, coalesce(bytes, 0) AS bytes,
-    start_time AS t0, coalesce(end_time, start_time) AS t1, action, tcp_flags AS f
+    start_time AS t0, coalesce(end_time, start_time) AS t1, action, tcp_flags AS f, CAST(NULL AS VARCHAR) AS fd
   FROM vpc_flows
   WHERE coalesce(log_status, 'OK') = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
     AND protocol IS NOT NULL AND start_time IS NOT NULL
   UNION ALL
   SELECT 'tgw_flows', source_id, line, tgw_attachment_id, tgw_attachment_id,
     srcaddr, dstaddr, coalesce(srcport, 0), coalesce(dstport, 0), protocol,
-    coalesce(packets, 0), coalesce(bytes, 0), start_time, coalesce(end_time, start_time), NULL, tcp_flags
+    coalesce(packets, 0), coalesce(bytes, 0), start_time, coalesce(end_time, start_time), NULL, tcp_flags, flow_direction
   FROM tgw_flows
   WHERE coalesce(log_status, 'OK') = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
     AND protocol IS NOT NULL AND start_time IS NOT NULL`;
 
-const DIR_COLS = ['b', 'pk', 'f', 'fa', 'n', 'nrej', 't0', 't1', 'cps', 'atts'] as const;
+const DIR_COLS = ['b', 'pk', 'f', 'fa', 'n', 'nrej', 't0', 't1', 'cps', 'atts', 'ain'] as const;
 
 function pick(col: string, as: string): string {
   return `CASE WHEN client_is_lo THEN ${col}_lh ELSE ${col}_hl END AS ${as}_fwd, CASE WHEN client_is_lo THEN ${col}_hl ELSE ${col}_lh END AS ${as}_rev`;
@@ -41,7 +41,7 @@ INSERT INTO conversations
 WITH n AS (
   SELECT *, (s < d OR (s = d AND sp <= dp)) AS fl FROM (${normalized})
 ), k AS (
-  SELECT cp, att, packets, bytes, t0, t1, action, f, p, fl,
+  SELECT cp, att, packets, bytes, t0, t1, action, f, fd, p, fl,
     CASE WHEN fl THEN s ELSE d END AS lo, CASE WHEN fl THEN sp ELSE dp END AS lop,
     CASE WHEN fl THEN d ELSE s END AS hi, CASE WHEN fl THEN dp ELSE sp END AS hip
   FROM n
@@ -59,13 +59,14 @@ WITH n AS (
     sum(bytes) AS b, sum(packets) AS pk, bit_or(f) AS f,
     bit_or(f) FILTER (WHERE action IS DISTINCT FROM 'REJECT') AS fa,
     count(*) AS n, count(*) FILTER (WHERE action = 'REJECT') AS nrej,
-    min(t0) AS t0, max(t1) AS t1
+    min(t0) AS t0, max(t1) AS t1, bool_or(fd = 'ingress') AS ing
   FROM c GROUP BY h, seq, fl, cp
 ), dd AS (
   SELECT h, seq, fl, any_value(p) AS p, any_value(lo) AS lo, any_value(lop) AS lop, any_value(hi) AS hi, any_value(hip) AS hip,
     max(b) AS b, max(pk) AS pk, bit_or(f) AS f, bit_or(fa) AS fa,
     sum(n) AS n, sum(nrej) AS nrej, min(t0) AS t0, max(t1) AS t1,
-    list_sort(list(cp)) AS cps, list_sort(coalesce(list(att) FILTER (WHERE att IS NOT NULL), [])) AS atts
+    list_sort(list(cp)) AS cps, list_sort(coalesce(list(att) FILTER (WHERE att IS NOT NULL), [])) AS atts,
+    list_sort(coalesce(list(att) FILTER (WHERE att IS NOT NULL AND ing), [])) AS ain
   FROM dcp GROUP BY h, seq, fl
 ), cv AS (
   SELECT coalesce(x.p, y.p) AS p, coalesce(x.lo, y.lo) AS lo, coalesce(x.lop, y.lop) AS lop,
@@ -127,8 +128,32 @@ SELECT
   CASE WHEN nrej_all = 0 THEN 'ACCEPT'
        WHEN nrej_all = coalesce(n_fwd, 0) + coalesce(n_rev, 0) THEN 'REJECT' ELSE 'MIXED' END AS action,
   coalesce(cps_fwd, []), coalesce(cps_rev, []), coalesce(atts_fwd, []), coalesce(atts_rev, []),
-  [], []
+  [], [], coalesce(ain_fwd, []), coalesce(ain_rev, []), NULL, NULL
 FROM st`;
+
+/**
+ * The tunnel of each direction over a VPN, where the metrics allow it: tunnel_dir holds, per VPN,
+ * 5-minute bucket and direction ('in' = customer gateway → AWS, 'out' = AWS → customer gateway),
+ * the one tunnel that carried traffic that way (filled by run.ts from tunnel-activity.ts). A
+ * direction that entered the TGW on the VPN attachment came in from the customer gateway.
+ */
+export const createTunnelDir = 'CREATE OR REPLACE TEMP TABLE tunnel_dir (vpn_id VARCHAR, bucket BIGINT, dir VARCHAR, tunnel_ip VARCHAR)';
+
+export const setConversationTunnels = /* sql */ `
+UPDATE conversations SET tunnel_fwd = x.tf, tunnel_rev = x.tr
+FROM (
+  SELECT cs.conv_id, f.tunnel_ip AS tf, r.tunnel_ip AS tr
+  FROM (
+    SELECT conv_id, vpn_fwd[1] AS vf, vpn_rev[1] AS vr, first_seen - first_seen % 300 AS b,
+      CASE WHEN list_has_any(enter_fwd, (SELECT list(attachment_id) FROM tgw_attachments WHERE resource_type = 'vpn')) THEN 'in' ELSE 'out' END AS df,
+      CASE WHEN list_has_any(enter_rev, (SELECT list(attachment_id) FROM tgw_attachments WHERE resource_type = 'vpn')) THEN 'in' ELSE 'out' END AS dr
+    FROM conversations WHERE len(vpn_fwd) > 0 OR len(vpn_rev) > 0
+  ) cs
+  LEFT JOIN tunnel_dir f ON f.vpn_id = cs.vf AND f.bucket = cs.b AND f.dir = cs.df
+  LEFT JOIN tunnel_dir r ON r.vpn_id = cs.vr AND r.bucket = cs.b AND r.dir = cs.dr
+  WHERE f.tunnel_ip IS NOT NULL OR r.tunnel_ip IS NOT NULL
+) x
+WHERE conversations.conv_id = x.conv_id`;
 
 /** VPN connections behind the TGW attachments each direction crossed. */
 export const setConversationVpns = /* sql */ `

@@ -34,7 +34,7 @@ export interface ConvFilterSql {
   params: SqlParams;
 }
 
-/** Predicate over `conversations`; tunnel IPs in `path` are matched through their VPN (flows cannot name the tunnel). */
+/** Predicate over `conversations`; a tunnel IP in `path` matches the directions attributed to that tunnel. */
 export function conversationFilter(f: FlowFilter | undefined, tunnelVpn: Map<string, string>): ConvFilterSql {
   const params: SqlParams = {};
   const parts: string[] = ['true'];
@@ -65,8 +65,14 @@ export function conversationFilter(f: FlowFilter | undefined, tunnelVpn: Map<str
     parts.push('state = $f_state');
   }
   if (f.path) {
-    params.f_path = tunnelVpn.get(f.path) ?? f.path;
-    parts.push('(list_contains(attach_fwd, $f_path) OR list_contains(attach_rev, $f_path) OR list_contains(vpn_fwd, $f_path) OR list_contains(vpn_rev, $f_path))');
+    params.f_path = f.path;
+    // A tunnel IP matches the directions tied to that tunnel (see run.ts tieTunnels); anything else
+    // is a TGW attachment or VPN id.
+    parts.push(
+      tunnelVpn.has(f.path)
+        ? '(tunnel_fwd = $f_path OR tunnel_rev = $f_path)'
+        : '(list_contains(attach_fwd, $f_path) OR list_contains(attach_rev, $f_path) OR list_contains(vpn_fwd, $f_path) OR list_contains(vpn_rev, $f_path))',
+    );
   }
   if (f.capturePoint) {
     params.f_cp = f.capturePoint;

@@ -22,7 +22,9 @@ CREATE TABLE conversations (
   action       VARCHAR,                -- ACCEPT | REJECT | MIXED | NULL (TGW only: no action field)
   capture_fwd VARCHAR[], capture_rev VARCHAR[],   -- ENIs and TGW attachments that logged each direction
   attach_fwd VARCHAR[], attach_rev VARCHAR[],     -- TGW attachments each direction crossed
-  vpn_fwd VARCHAR[], vpn_rev VARCHAR[]            -- VPN connections behind those attachments
+  vpn_fwd VARCHAR[], vpn_rev VARCHAR[],           -- VPN connections behind those attachments
+  enter_fwd VARCHAR[], enter_rev VARCHAR[],       -- TGW attachments where each direction entered the TGW (flow-direction ingress)
+  tunnel_fwd VARCHAR, tunnel_rev VARCHAR          -- tunnel outside IP, inferred from per-tunnel metrics when only one tunnel carried that way
 );
 
 -- Flow bytes/packets per 60 s bucket (by record start), per capture point, attachment, direction, action.
