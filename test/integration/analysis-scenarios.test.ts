@@ -55,6 +55,11 @@ describe('analysis on generated incidents', () => {
           expect(f.evidence.rows.length, f.title).toBeGreaterThan(0);
           for (const r of f.evidence.rows) expect(r.file && r.line != null, `${f.kind} evidence ${JSON.stringify(r)}`).toBeTruthy();
         }
+        // Directions tied to tunnels where metrics allow: the SYNs came in on tunnel 1; the
+        // SYN-ACKs' tunnel is unknowable while ECMP spreads AWS's traffic over both.
+        const ho = await db.all<{ tf: string | null; tr: string | null }>("SELECT tunnel_fwd AS tf, tunnel_rev AS tr FROM conversations WHERE state = 'half-open'");
+        expect(ho.length).toBeGreaterThan(10);
+        expect(ho.every((r) => r.tf === truth.topology.tunnels[0]!.outsideIp && r.tr === null)).toBe(true);
         // Same data → same ids (case reviews are keyed by them).
         const again = await runAnalysis(db);
         expect(again.findings.map((f) => f.id).sort()).toEqual(findings.map((f) => f.id).sort());

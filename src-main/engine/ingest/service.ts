@@ -160,14 +160,15 @@ export async function ingestInputs(db: Db, inputs: IngestInput[], options: Inges
 
 /**
  * Each file commits on its own; with DuckDB's default 16 MB WAL threshold that means a full
- * checkpoint every few files (measured: half the write time on 50k-record files). Checkpoint once
- * at the end instead, and put the setting back.
+ * checkpoint every few files (measured: half the write time on 50k-record files). Checkpoint every
+ * 256 MB of WAL instead (1 GB held 2 M records in memory: 1.35 GB peak RSS), once more at the end,
+ * and put the setting back.
  */
 async function deferCheckpoints(db: Db): Promise<() => Promise<void>> {
   let previous: string | undefined;
   try {
     previous = (await db.one<{ v: string }>("SELECT current_setting('checkpoint_threshold') AS v"))?.v;
-    await db.run("SET checkpoint_threshold = '1GB'");
+    await db.run("SET checkpoint_threshold = '256MB'");
   } catch {
     return async () => {};
   }

@@ -41,7 +41,12 @@ export async function subset(ctx: DetectorContext, where: string): Promise<strin
   let name = ctx.subsets.get(where);
   if (!name) {
     name = `conv_subset_${ctx.subsets.size + 1}`;
-    await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM conversations WHERE ${where}`);
+    await ctx.conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${name} AS
+       SELECT conv_id, protocol, client, client_port, server, server_port, state, first_seen, last_seen, packets_fwd,
+         rejects_fwd, rejects_rev, capture_fwd, capture_rev, attach_fwd, attach_rev, vpn_fwd, vpn_rev
+       FROM conversations WHERE ${where}`,
+    );
     ctx.subsets.set(where, name);
   }
   return name;

@@ -151,7 +151,7 @@ export const detectTunnelDown: Detector = async (ctx: DetectorContext) => {
         o.from === 'metric'
           ? {
               table: 'metric_points',
-              sql: `SELECT * FROM metric_points\nWHERE metric = 'TunnelState' AND vpn_id = ${lit(o.vpnId)} AND tunnel_ip = ${lit(o.tunnelIp)}\n  AND ts BETWEEN to_timestamp(${o.start - 600}) AND to_timestamp(${o.end + 600})\nORDER BY ts`,
+              sql: `SELECT * FROM metric_points\nWHERE metric = 'TunnelState' AND vpn_id = ${lit(o.vpnId)} AND tunnel_ip = ${lit(o.tunnelIp)} AND value < 1\n  AND ts >= to_timestamp(${o.start}) AND ts < to_timestamp(${o.end})\nORDER BY ts`,
             }
           : {
               table: 'vpn_events',
