@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Db } from '../../engine/db/index.ts';
+import { mergeSummaries } from '../../engine/ingest/merge.ts';
 import { ingestPaths } from '../../engine/ingest/service.ts';
 import type { IngestOptions, IngestProgress, IngestSummary } from '../../shared/domain.ts';
 import { AppError } from '../../shared/result.ts';
 import { EXIT, type Command } from '../command.ts';
+import { ingestFromS3, s3FailureLines, s3Flags, S3_USAGE } from '../s3-ingest.ts';
+import { isS3Uri } from '../../engine/s3/uri.ts';
 
 const USAGE = `usage: tunnelscope ingest <path…> --case <file.tscope> [--format '\${version} \${account-id} …'] [--attribute SERIES=VPN_ID/TUNNEL_IP …] [--json]
 
@@ -13,7 +16,10 @@ Imports files and folders (walked recursively, .gz anywhere) into the case file,
   --format STR       field list for flow-log lines without a header (CloudWatch exports, --format '\${version} \${vpc-id} …')
   --attribute S=V/T  tie the unattributed metric series S to VPN connection V, tunnel outside IP T (repeatable)
   --json             print the summary as JSON (per source kind: records, quarantined, duplicates, time range)
-Progress goes to stderr. Exit status: 0 ok, 1 completed with quarantined lines, 2 usage, 3 failed, 130 cancelled.`;
+Progress goes to stderr. Exit status: 0 ok, 1 completed with quarantined lines (or S3 objects that
+could not be fetched), 2 usage, 3 failed, 130 cancelled.
+
+${S3_USAGE}`;
 
 export function parseAttribute(v: string): { series: string; vpnId: string; tunnelIp: string } {
   const m = /^(.+)=(vpn-[0-9a-zA-Z]+)\/(\d{1,3}(?:\.\d{1,3}){3})$/.exec(v.trim());
@@ -32,6 +38,7 @@ function parse(argv: string[]) {
         attribute: { type: 'string', multiple: true },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        ...s3Flags,
       },
     });
   } catch (e) {
@@ -50,7 +57,10 @@ export const command: Command = {
     }
     if (!values.case) throw new AppError('bad-argument', "Say which case file to write with --case <file.tscope>.");
     if (positionals.length === 0) throw new AppError('bad-argument', 'Give at least one file or folder to import.');
-    for (const p of positionals) if (!existsSync(p)) throw new AppError('not-found', `${p} does not exist.`);
+    const s3Uris = positionals.filter(isS3Uri);
+    const localPaths = positionals.filter((p) => !isS3Uri(p));
+    for (const p of localPaths) if (!existsSync(p)) throw new AppError('not-found', `${p} does not exist.`);
+    if (s3Uris.length && (!values.since || !values.until)) throw new AppError('bad-argument', 'Importing from S3 needs the incident window: add --since TIME and --until TIME.');
     const options: IngestOptions = {};
     if (values.format) options.format = values.format;
     if (values.attribute?.length) options.attribute = values.attribute.map(parseAttribute);
@@ -59,9 +69,17 @@ export const command: Command = {
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
-    let summary: IngestSummary;
+    let summary: IngestSummary = emptySummary();
+    let s3Failures = '';
     try {
-      summary = await ingestPaths(db, positionals, options, { signal: controller.signal, onProgress: progressPrinter() });
+      if (localPaths.length) summary = await ingestPaths(db, localPaths, options, { signal: controller.signal, onProgress: progressPrinter() });
+      if (s3Uris.length && !controller.signal.aborted) {
+        const s3 = await ingestFromS3(db, s3Uris, values, options, controller.signal, progressPrinter());
+        if (s3.ingest) summary = mergeSummaries([summary, s3.ingest])!;
+        summary = { ...summary, cancelled: summary.cancelled || s3.cancelled };
+        summary.files.push(...s3.failed.map((f) => ({ path: f.uri, kind: 'unknown' as const, outcome: 'failed' as const, records: 0, quarantined: 0, message: f.reason })));
+        s3Failures = s3FailureLines(s3);
+      }
     } finally {
       process.removeListener('SIGINT', onSigint);
       await db.close();
@@ -71,6 +89,10 @@ export const command: Command = {
     if (summary.cancelled) {
       process.stderr.write('tunnelscope ingest: cancelled; the case holds every file finished before the cancel.\n');
       return EXIT.cancelled;
+    }
+    if (s3Failures) {
+      process.stderr.write(s3Failures + 'Run the same command again to retry them; objects already imported are not fetched twice.\n');
+      return EXIT.quarantined;
     }
     if (summary.quarantined > 0) {
       process.stderr.write(`tunnelscope ingest: completed with ${summary.quarantined} quarantined lines (see 'tunnelscope query ${values.case} "SELECT * FROM quarantine"').\n`);
@@ -123,4 +145,8 @@ function textSummary(s: IngestSummary): string {
     out.push(`  ${kind.padEnd(15)} ${String(k!.files).padStart(5)} files ${String(k!.records).padStart(10)} records ${String(k!.quarantined).padStart(7)} quarantined ${k!.duplicates} duplicates  ${k!.timeMin ?? '-'} .. ${k!.timeMax ?? '-'}`);
   }
   return out.join('\n') + '\n';
+}
+
+function emptySummary(): IngestSummary {
+  return { jobId: '', cancelled: false, files: [], byKind: {}, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/index.ts';
 import type { IngestOptions, IngestProgress, IngestSummary } from '../../shared/domain.ts';
 import { AppError } from '../../shared/result.ts';
+import { mergeSummaries } from '../ingest/merge.ts';
 import { ingestInputs } from '../ingest/service.ts';
 import { makeS3Client, type S3ClientOptions } from './client.ts';
 import { downloadObject } from './download.ts';
@@ -188,28 +189,4 @@ export async function importFromS3(db: Db, req: S3ImportRequest, hooks: S3Hooks 
 async function alreadyImported(db: Db): Promise<Set<string>> {
   const rows = await db.all<{ path: string; etag: string }>("SELECT path, etag FROM sources WHERE path LIKE 's3://%' AND etag IS NOT NULL");
   return new Set(rows.map((r) => `${r.path}\u0000${r.etag}`));
-}
-
-function mergeSummaries(list: IngestSummary[]): IngestSummary | null {
-  if (list.length === 0) return null;
-  const out: IngestSummary = { jobId: list[0]!.jobId, cancelled: list.some((s) => s.cancelled), files: [], byKind: {}, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null };
-  for (const s of list) {
-    out.files.push(...s.files);
-    out.records += s.records;
-    out.quarantined += s.quarantined;
-    out.duplicates += s.duplicates;
-    if (s.timeMin && (!out.timeMin || s.timeMin < out.timeMin)) out.timeMin = s.timeMin;
-    if (s.timeMax && (!out.timeMax || s.timeMax > out.timeMax)) out.timeMax = s.timeMax;
-    for (const [k, v] of Object.entries(s.byKind)) {
-      const kind = k as keyof IngestSummary['byKind'];
-      const acc = (out.byKind[kind] ??= { files: 0, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null });
-      acc.files += v.files;
-      acc.records += v.records;
-      acc.quarantined += v.quarantined;
-      acc.duplicates += v.duplicates;
-      if (v.timeMin && (!acc.timeMin || v.timeMin < acc.timeMin)) acc.timeMin = v.timeMin;
-      if (v.timeMax && (!acc.timeMax || v.timeMax > acc.timeMax)) acc.timeMax = v.timeMax;
-    }
-  }
-  return out;
 }
