@@ -4,10 +4,10 @@
  * seed), so re-running produces the same export files; the .tscope is rebuilt in a temp file and
  * moved into place, so an interrupted build never leaves a half-written case behind.
  */
-import { rmSync, renameSync, mkdirSync, existsSync, statSync, readdirSync } from 'node:fs';
+import { rmSync, renameSync, mkdirSync, existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateScenario, scoreFindings, topology } from './generator/index.ts';
+import { generateScenario, scoreFindings, topology, type Truth } from './generator/index.ts';
 import { Db } from '../../src-main/engine/db/index.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,8 +35,11 @@ function dirBytes(d: string): number {
   return n;
 }
 
-export async function buildDemo(opts: { withCase?: boolean } = {}): Promise<void> {
+export async function buildDemo(opts: { withCase?: boolean; caseOnly?: boolean } = {}): Promise<void> {
   const t0 = performance.now();
+  // --case-only: build the .tscope from the committed exports (npm run build, npm test) without
+  // regenerating them; the exports are regenerated only when missing.
+  if (opts.caseOnly && existsSync(join(demoDir, 'truth.json')) && existsSync(exportDir)) return buildCase(t0, JSON.parse(readFileSync(join(demoDir, 'truth.json'), 'utf8')) as Truth);
   rmSync(exportDir, { recursive: true, force: true });
   mkdirSync(demoDir, { recursive: true });
   const res = await generateScenario(
@@ -47,6 +50,10 @@ export async function buildDemo(opts: { withCase?: boolean } = {}): Promise<void
   console.log(`demo export: ${res.files.length} files, ${(bytes / 1e6).toFixed(2)} MB, records ${JSON.stringify(res.counts)}`);
   if (bytes > 2_000_000) throw new Error(`demo export is ${bytes} bytes, over the 2 MB budget`);
   if (opts.withCase === false) return;
+  await buildCase(t0, res.truth);
+}
+
+async function buildCase(t0: number, truth: Truth): Promise<void> {
 
   const tmp = `${casePath}.building`;
   for (const p of [tmp, `${tmp}.wal`]) if (existsSync(p)) rmSync(p);
@@ -61,7 +68,7 @@ export async function buildDemo(opts: { withCase?: boolean } = {}): Promise<void
       const { runAnalysis } = await import('../../src-main/engine/analysis/run.ts');
       const a = await runAnalysis(db);
       console.log(`analysis: ${a.findings.length} findings in ${a.elapsedMs} ms (${[...new Set(a.findings.map((f) => f.kind))].join(', ')})`);
-      const score = scoreFindings(res.truth.expected, a.findings);
+      const score = scoreFindings(truth.expected, a.findings);
       console.log(`against truth.json: ${score.matched.length} matched, ${score.missed.length} required missed, ${score.falsePositives.length} warning/critical false positives`);
       for (const m of score.missed) console.log(`  missed: ${m.kind} ${JSON.stringify(m.subject)} ${m.start}–${m.end}`);
       for (const f of score.falsePositives) console.log(`  false positive: ${f.kind} ${f.severity} ${JSON.stringify(f.subject)} ${f.start}–${f.end}`);
@@ -77,7 +84,7 @@ export async function buildDemo(opts: { withCase?: boolean } = {}): Promise<void
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  buildDemo({ withCase: !process.argv.includes('--export-only') }).catch((e: unknown) => {
+  buildDemo({ withCase: !process.argv.includes('--export-only'), caseOnly: process.argv.includes('--case-only') }).catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });
