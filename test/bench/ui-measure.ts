@@ -1,6 +1,6 @@
 /**
  * Worker of `npm run bench:ui`, run in its own process so its peak RSS is the engine's alone:
- *   ui-measure.ts <case.tscope> <iterations>
+ *   ui-measure.ts <case.tscope> <iterations> [budget seconds per operation, default 180]
  * Drives the handlers exactly as the workbench does (dispatch through a Workspace) and prints one
  * JSON line: per operation the latency of every call in ms (warm-up calls excluded).
  */
@@ -13,6 +13,8 @@ const WARMUP = 3;
 const OPEN_ROUNDS = 15;
 /** The conversation table's page (src-renderer/features/conversations PAGE_SIZE). */
 const PAGE = 200;
+/** Timed rounds an operation gets even when it is over its time budget. */
+const MIN_ROUNDS = 10;
 
 const quiet = () => undefined;
 
@@ -31,8 +33,9 @@ function rng(seed: number): () => number {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 async function main(): Promise<void> {
-  const [casePath, itArg] = process.argv.slice(2);
+  const [casePath, itArg, budgetArg] = process.argv.slice(2);
   const iterations = Number(itArg ?? 60);
+  const budgetS = Number(budgetArg ?? 180);
   const ws = new Workspace({ mode: 'browser', version: 'bench', log: quiet, progressIntervalMs: 0 });
   const ctx = contextFor(ws);
   const call = async <T,>(channel: string, args: unknown = {}): Promise<T> => {
@@ -47,10 +50,26 @@ async function main(): Promise<void> {
   };
   const ms: Record<string, number[]> = {};
   const add = (op: string, v: number) => (ms[op] ??= []).push(v);
-  /** WARMUP untimed calls, then `n` timed ones; `step(i)` returns the named timings of round i. */
+  /**
+   * WARMUP untimed calls, then `n` timed ones; `step(i)` returns the named timings of round i.
+   * When calls take seconds, stop after `budgetS` once MIN_ROUNDS are in (n is reported), and
+   * report each operation on stderr as it finishes, so a slow case still yields figures.
+   */
   const measure = async (n: number, step: (i: number) => Promise<Record<string, number>>) => {
+    const t0 = performance.now();
     for (let i = 0; i < WARMUP; i++) await step(-1 - i);
-    for (let i = 0; i < n; i++) for (const [op, v] of Object.entries(await step(i))) add(op, v);
+    const names = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      for (const [op, v] of Object.entries(await step(i))) {
+        add(op, v);
+        names.add(op);
+      }
+      if (i + 1 >= MIN_ROUNDS && performance.now() - t0 > budgetS * 1000) break;
+    }
+    for (const op of names) {
+      const s = [...ms[op]!].sort((a, b) => a - b);
+      process.stderr.write(`  [${casePath.split('/').pop()}] ${op}: n ${s.length}, p50 ${s[Math.ceil(s.length / 2) - 1]!.toFixed(1)}, p95 ${s[Math.ceil(0.95 * s.length) - 1]!.toFixed(1)}, max ${s[s.length - 1]!.toFixed(1)} ms\n`);
+    }
   };
 
   // Opening the case: case.open alone (the handler the UI awaits), then what the first screen asks.
