@@ -33,6 +33,11 @@ export async function main(argv: string[]): Promise<number> {
     const { command } = await load();
     return await command.run(rest);
   } catch (e) {
+    // node:util parseArgs rejects unknown or malformed options; every command points to its help.
+    if (typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`tunnelscope ${name}: ${(e as Error).message.split('\n')[0]} (see 'tunnelscope ${name} --help').\n`);
+      return EXIT.usage;
+    }
     const err = toErrorValue(e);
     process.stderr.write(`tunnelscope ${name}: ${err.message}\n`);
     if (process.env.TUNNELSCOPE_DEBUG && e instanceof Error && !(e instanceof AppError)) process.stderr.write(`${e.stack}\n`);

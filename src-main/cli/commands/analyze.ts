@@ -20,15 +20,11 @@ them first, into --case FILE when given (kept) or a temporary case (deleted afte
 Exit status: 0 ok, 2 usage, 3 failed, 130 cancelled.`;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { case: { type: 'string', short: 'c' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    throw new AppError('bad-argument', `${(e as Error).message.split('\n')[0]} (see 'tunnelscope analyze --help').`);
-  }
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { case: { type: 'string', short: 'c' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
 }
 
 const SEV = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' } as const;

@@ -18,13 +18,7 @@ export const command: Command = {
   summary: 'explain which route (and tunnel) AWS picks for a prefix at a given time, and why',
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { prefix: { type: 'string', short: 'p' }, at: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (e) {
-      throw new AppError('bad-argument', `${(e as Error).message.split('\n')[0]} (see 'tunnelscope explain-routes --help').`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { prefix: { type: 'string', short: 'p' }, at: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
     if (values.help) {
       process.stdout.write(USAGE + '\n');
       return EXIT.ok;

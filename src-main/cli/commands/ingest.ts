@@ -28,22 +28,18 @@ export function parseAttribute(v: string): { series: string; vpnId: string; tunn
 }
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        case: { type: 'string', short: 'c' },
-        format: { type: 'string' },
-        attribute: { type: 'string', multiple: true },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        ...s3Flags,
-      },
-    });
-  } catch (e) {
-    throw new AppError('bad-argument', `${(e as Error).message.split('\n')[0]} (see 'tunnelscope ingest --help').`);
-  }
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      case: { type: 'string', short: 'c' },
+      format: { type: 'string' },
+      attribute: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      ...s3Flags,
+    },
+  });
 }
 
 export const command: Command = {

@@ -64,29 +64,23 @@ export const command: Command = {
   summary: 'add, list or remove notes and bookmarks in a case file',
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          at: { type: 'string' },
-          text: { type: 'string' },
-          tag: { type: 'string', multiple: true },
-          'range-end': { type: 'string' },
-          tunnel: { type: 'string' },
-          finding: { type: 'string' },
-          conversation: { type: 'string' },
-          record: { type: 'string' },
-          bookmark: { type: 'boolean' },
-          json: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (e) {
-      throw new AppError('bad-argument', `${(e as Error).message.split('\n')[0]} (see 'tunnelscope note --help').`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        at: { type: 'string' },
+        text: { type: 'string' },
+        tag: { type: 'string', multiple: true },
+        'range-end': { type: 'string' },
+        tunnel: { type: 'string' },
+        finding: { type: 'string' },
+        conversation: { type: 'string' },
+        record: { type: 'string' },
+        bookmark: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
     if (values.help) {
       process.stdout.write(USAGE + '\n');
       return EXIT.ok;

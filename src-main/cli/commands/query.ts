@@ -16,17 +16,11 @@ export const command: Command = {
   summary: 'run a read-only SQL query against a case file',
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (e) {
-      throw new AppError('bad-argument', `${(e as Error).message.split('\n')[0]} (see 'tunnelscope query --help').`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
     if (values.help) {
       process.stdout.write(USAGE + '\n');
       return EXIT.ok;

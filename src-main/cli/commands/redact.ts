@@ -21,17 +21,11 @@ export const command: Command = {
   summary: 'write a redacted copy of a case file to share (addresses and IDs pseudonymised)',
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { out: { type: 'string', short: 'o' }, 'drop-records': { type: 'boolean' }, 'drop-notes': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (e) {
-      throw new AppError('bad-argument', `${(e as Error).message.split('\n')[0]} (see 'tunnelscope redact --help').`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { out: { type: 'string', short: 'o' }, 'drop-records': { type: 'boolean' }, 'drop-notes': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
     if (values.help) {
       process.stdout.write(USAGE + '\n');
       return EXIT.ok;

@@ -16,13 +16,7 @@ export const command: Command = {
   summary: 'write the incident report as self-contained HTML or Markdown',
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (e) {
-      throw new AppError('bad-argument', `${(e as Error).message.split('\n')[0]} (see 'tunnelscope report --help').`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
     if (values.help) {
       process.stdout.write(USAGE + '\n');
       return EXIT.ok;
