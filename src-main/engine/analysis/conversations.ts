@@ -58,20 +58,37 @@ async function tunnelVpnMap(c: Conn): Promise<Map<string, string>> {
   return new Map((await loadTunnels(c)).map((t) => [t.tunnelIp, t.vpnId]));
 }
 
+/** The longest conversation in seconds (written by runAnalysis), or null on a case analysed before it existed. */
+export async function convMaxSpan(c: Conn): Promise<number | null> {
+  const r = await c.one<{ v: string }>("SELECT value AS v FROM meta WHERE key = 'conv_max_span_s'");
+  return r ? Number(r.v) : null;
+}
+
 export async function queryConversations(db: Db, q: ConversationQuery = {}): Promise<ConversationPage> {
-  return db.use(async (c) => {
-    const f = conversationFilter(q.filter, await tunnelVpnMap(c));
-    const sortCol = (q.sort && SORTABLE[q.sort.column]) ?? 'first_seen';
-    const dir = q.sort?.dir === 'desc' ? 'DESC' : 'ASC';
-    const offset = Math.max(0, Math.floor(q.offset ?? 0));
-    const limit = Math.min(5000, Math.max(1, Math.floor(q.limit ?? 200)));
-    const total = await c.one<{ n: number }>(`SELECT count(*) AS n FROM conversations WHERE ${f.where}`, f.params);
-    const rows = await c.all(
-      `SELECT ${COLUMNS} FROM conversations WHERE ${f.where} ORDER BY ${sortCol} ${dir} NULLS LAST, conv_id LIMIT $lim OFFSET $off`,
-      { ...f.params, lim: limit, off: offset },
-    );
-    return { total: Number(total?.n ?? 0), offset, rows: rows.map(toRow) };
-  });
+  const { f, sortCol, dir, offset, limit } = await db.use(async (c) => ({
+    f: conversationFilter(q.filter, await tunnelVpnMap(c), await convMaxSpan(c)),
+    sortCol: (q.sort && SORTABLE[q.sort.column]) ?? 'first_seen',
+    dir: q.sort?.dir === 'desc' ? 'DESC' : 'ASC',
+    offset: Math.max(0, Math.floor(q.offset ?? 0)),
+    limit: Math.min(5000, Math.max(1, Math.floor(q.limit ?? 200))),
+  }));
+  // Ties are broken by rowid (unique, and the table's first_seen order): comparing conv_id strings
+  // doubled the top-N. The page is picked first and only its rows get the list columns; the count
+  // runs on its own connection at the same time (two scans in parallel rather than one after the other).
+  const order = `${sortCol} ${dir} NULLS LAST, r`;
+  const [total, rows] = await Promise.all([
+    db.use((c) => c.one<{ n: number }>(`SELECT count(*) AS n FROM conversations WHERE ${f.where}`, f.params)),
+    db.use((c) =>
+      c.all(
+        // LIMIT/OFFSET are written as literals (integers computed above): as parameters DuckDB
+        // plans a full sort instead of a top-N.
+        `WITH page AS (SELECT *, rowid AS r FROM conversations WHERE ${f.where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset})
+         SELECT ${COLUMNS} FROM page ORDER BY ${order}`,
+        f.params,
+      ),
+    ),
+  ]);
+  return { total: Number(total?.n ?? 0), offset, rows: rows.map(toRow) };
 }
 
 export async function getConversation(db: Db, id: string): Promise<ConversationDetail> {

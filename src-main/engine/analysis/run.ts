@@ -11,9 +11,8 @@ import {
   buildRollupFlows,
   buildRollupLogStatus,
   clearDerived,
+  createConvDict,
   createTunnelDir,
-  setConversationTunnels,
-  setConversationVpns,
 } from './sql/build.ts';
 import { detectors } from './detectors/index.ts';
 import type { DetectorContext, Draft, TunnelRef } from './detectors/types.ts';
@@ -43,6 +42,7 @@ export async function runAnalysis(db: Db, opts: AnalysisOptions = {}): Promise<A
   return db.use(async (c) => {
     const onAbort = () => c.interrupt();
     opts.signal?.addEventListener('abort', onAbort);
+    const restore = await boundMemory(c);
     try {
       const step = async (name: string, fn: () => Promise<void>) => {
         if (opts.signal?.aborted) throw new AppError('cancelled', 'Analysis was cancelled.');
@@ -57,9 +57,12 @@ export async function runAnalysis(db: Db, opts: AnalysisOptions = {}): Promise<A
           for (const sql of clearDerived) await c.run(sql);
         });
         await step('conversations', async () => {
-          await c.run(buildConversations, { gap: PAIRING_GAP_S, small: HANDSHAKE_PACKET_BYTES });
-          await c.run(setConversationVpns);
           await tieTunnels(c);
+          await c.run(createConvDict);
+          const names = (await c.one<{ n: number }>('SELECT count(*) AS n FROM conv_dict'))?.n ?? 0;
+          await c.run(buildConversations(Math.max(1, Math.ceil(names / 64))), { gap: PAIRING_GAP_S, small: HANDSHAKE_PACKET_BYTES });
+          // Lets a time-range filter also bound first_seen from below (the table is in first_seen order).
+          await c.run("INSERT OR REPLACE INTO meta SELECT 'conv_max_span_s', coalesce(max(last_seen - first_seen), 0)::VARCHAR FROM conversations");
         });
         await step('rollups', async () => {
           await c.run(buildRollupFlows);
@@ -85,13 +88,46 @@ export async function runAnalysis(db: Db, opts: AnalysisOptions = {}): Promise<A
       throw e;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
+      await restore();
     }
   });
 }
 
+/** DuckDB's buffer pool while analysing: the big sorts and aggregates spill to `<case>.tmp` beyond it. */
+export const ANALYSIS_MEMORY_LIMIT = process.env.TSCOPE_ANALYSIS_MEMORY ?? '1GB';
+
 /**
- * Ties conversation directions to tunnels where the metrics allow: for each VPN, 5-minute bucket
- * and direction, the single tunnel that carried traffic that way. With ECMP or no metrics the
+ * The pairing windows and aggregates would otherwise grow to DuckDB's default limit (80 % of RAM).
+ * memory_limit and preserve_insertion_order are instance-wide, so the previous values come back
+ * afterwards; a limit already set lower (Db.open's memoryLimit) is kept. Nothing here needs the
+ * insertion order of an unordered SELECT (the conversations INSERT has its own ORDER BY).
+ */
+async function boundMemory(c: Conn): Promise<() => Promise<void>> {
+  const before = await c.all<{ name: string; value: string }>(
+    "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'preserve_insertion_order')",
+  );
+  const old = new Map(before.map((r) => [r.name, r.value]));
+  const bytes = (v: string) => {
+    const m = /^([\d.]+)\s*([KMGT]?)(i?)B$/i.exec(v.trim());
+    if (!m) return Infinity;
+    return Number(m[1]) * (m[3] ? 1024 : 1000) ** ' KMGT'.indexOf((m[2] || ' ').toUpperCase());
+  };
+  const lower = bytes(ANALYSIS_MEMORY_LIMIT) < bytes(old.get('memory_limit') ?? '');
+  if (lower) await c.run(`SET memory_limit = '${ANALYSIS_MEMORY_LIMIT.replace(/'/g, '')}'`);
+  await c.run('SET preserve_insertion_order = false');
+  return async () => {
+    try {
+      if (lower) await c.run(`SET memory_limit = '${(old.get('memory_limit') ?? '').replace(/'/g, '')}'`);
+      await c.run(`SET preserve_insertion_order = ${old.get('preserve_insertion_order') === 'false' ? 'false' : 'true'}`);
+    } catch {
+      /* the connection may be closing */
+    }
+  };
+}
+
+/**
+ * Fills tunnel_dir, which the conversations build joins to tie directions to tunnels where the
+ * metrics allow: for each VPN, 5-minute bucket and direction, the single tunnel that carried traffic that way. With ECMP or no metrics the
  * direction stays unattributed (flow logs cannot name the tunnel).
  */
 async function tieTunnels(c: Conn): Promise<void> {
@@ -116,7 +152,6 @@ async function tieTunnels(c: Conn): Promise<void> {
     });
     await c.run(`INSERT INTO tunnel_dir VALUES ${values.join(', ')}`, params);
   }
-  await c.run(setConversationTunnels);
 }
 
 /** Tunnels known from config, metrics or logs, each with the TGW attachment of its VPN when known. */

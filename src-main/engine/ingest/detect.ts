@@ -17,6 +17,8 @@ export interface Probe {
   gzip: boolean;
   /** Byte offset (in the compressed file) where the gzip stream breaks off, when it does. */
   truncatedAt: number | null;
+  /** Size of the content (decompressed for gzip, up to the damage). */
+  plainBytes: number;
 }
 
 async function firstBytes(path: string, n: number): Promise<Buffer> {
@@ -43,6 +45,7 @@ export async function probeFile(path: string): Promise<Probe> {
   const hash = createHash('sha256');
   let bytes = 0;
   let truncatedAt: number | null = null;
+  let plainBytes = 0;
   const input = createReadStream(path, { highWaterMark: 1 << 20 });
   const closed = new Promise<void>((resolve, reject) => {
     input.on('close', resolve);
@@ -54,7 +57,7 @@ export async function probeFile(path: string): Promise<Probe> {
   });
   if (gzip) {
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
-    gunzip.resume();
+    gunzip.on('data', (chunk: Buffer) => (plainBytes += chunk.length));
     await new Promise<void>((resolve) => {
       gunzip.on('end', resolve);
       gunzip.on('error', () => {
@@ -67,7 +70,7 @@ export async function probeFile(path: string): Promise<Probe> {
     });
   }
   await closed;
-  return { sha256: hash.digest('hex'), bytes, gzip, truncatedAt };
+  return { sha256: hash.digest('hex'), bytes, gzip, truncatedAt, plainBytes: gzip ? plainBytes : bytes };
 }
 
 export async function readSample(path: string, displayPath: string, gzip: boolean): Promise<Sample> {

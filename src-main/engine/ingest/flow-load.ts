@@ -83,7 +83,7 @@ export async function typeFlows(ctx: LoadContext, spec: FlowLoadSpec): Promise<s
   return present;
 }
 
-function presentColumns(spec: FlowLoadSpec): string[] {
+export function presentColumns(spec: FlowLoadSpec): string[] {
   const fields = fieldsOf(spec.kind);
   const names = new Set(spec.segments.flatMap((s) => s.names));
   const cols = fields.filter((f) => names.has(f.name)).map((f) => f.column);

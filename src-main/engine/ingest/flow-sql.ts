@@ -19,6 +19,8 @@ export interface ParsePlan {
   /** Each line starts with an ISO timestamp (CloudWatch Logs export task files). */
   tsPrefix: boolean;
   latin1: boolean;
+  /** The input carries `fi` (file index within a batch of files); it is passed through. */
+  batch?: boolean;
 }
 
 /** Earliest start we accept: flow logs did not exist before 2015; 2010 leaves room for clock skew. */
@@ -99,9 +101,10 @@ export function typedSelect(plan: ParsePlan, src: string, headers: string[] = []
     ...(keep('event_ts') ? ['ev_ts AS event_ts'] : []),
   ];
   const vs = Array.from({ length: n + off }, (_, i) => `f[${i + 1}] AS v${i + 1}`).join(', ');
+  const fi = plan.batch ? 'fi, ' : '';
   return `
 WITH s AS (
-  SELECT line, t, stream, pre_reason, raw, meta,
+  SELECT ${fi}line, t, stream, pre_reason, raw, meta,
     ${plan.tsPrefix ? `coalesce(ev_ts, TRY_CAST(split_part(ltrim(t, ' '), ' ', 1) AS TIMESTAMPTZ))` : 'ev_ts'} AS ev_ts,
     CASE WHEN t IS NULL THEN true WHEN strlen(t) > 16 THEN false ELSE trim(t, ' ' || chr(9) || chr(13)) = '' END AS blank,
     meta ${headers.length ? `OR t IN (${headers.map(q).join(', ')})` : ''} AS is_header,
@@ -111,16 +114,16 @@ WITH s AS (
          ELSE string_split(t, ' ') END AS f
   FROM ${src}
 ), v AS (
-  SELECT line, t, stream, pre_reason, raw, meta, ev_ts, blank, is_header, len(f) - ${off} AS nf, ${vs} FROM s
+  SELECT ${fi}line, t, stream, pre_reason, raw, meta, ev_ts, blank, is_header, len(f) - ${off} AS nf, ${vs} FROM s
 ), c AS (
-  SELECT line, t, stream, pre_reason, raw, meta, ev_ts, blank, is_header, nf, ${Array.from({ length: n + off }, (_, i) => `v${i + 1}`).join(', ')},
+  SELECT ${fi}line, t, stream, pre_reason, raw, meta, ev_ts, blank, is_header, nf, ${Array.from({ length: n + off }, (_, i) => `v${i + 1}`).join(', ')},
     ${all.map(cast).join(',\n    ')},
     ${extra} AS extra
   FROM v
 ), r AS (
   SELECT *, CASE WHEN pre_reason IS NOT NULL THEN pre_reason WHEN blank OR is_header THEN NULL ${checks.join('\n    ')} END AS reason FROM c
 )
-SELECT line, CASE WHEN pre_reason IS NOT NULL THEN 'bad' WHEN blank THEN 'blank' WHEN is_header THEN 'header' WHEN reason IS NULL THEN 'row' ELSE 'bad' END AS cls,
+SELECT ${fi}line, CASE WHEN pre_reason IS NOT NULL THEN 'bad' WHEN blank THEN 'blank' WHEN is_header THEN 'header' WHEN reason IS NULL THEN 'row' ELSE 'bad' END AS cls,
   reason, CASE WHEN reason IS NOT NULL THEN coalesce(raw, t) END AS t, ${outCols.join(', ')}
 FROM r`;
 }

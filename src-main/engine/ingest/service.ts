@@ -13,8 +13,11 @@ import { createGunzip } from 'node:zlib';
 import type { Conn, Db } from '../db/index.ts';
 import { AppError, toErrorValue } from '../../shared/result.ts';
 import type { IngestFileResult, IngestOptions, IngestProgress, IngestSummary, SourceKind } from '../../shared/domain.ts';
-import { explainUnknown, pickHandler, probeFile, readSample, type Probe } from './detect.ts';
-import { parseUserFormat } from './fields.ts';
+import { batchKey, dropBatch, stageBatch, writeBatch, type BatchFile, type BatchPlan } from './batch.ts';
+import { explainUnknown, pickHandler, probeFile, readSample, type Pick, type Probe } from './detect.ts';
+import { DEFAULT_VPC_LAYOUT, kindOfLayout, parseUserFormat } from './fields.ts';
+import { cloudWatchLayout, flowLogsInCase, isDescribeFlowLogs, readFlowLogsFile } from './flow-logs.ts';
+import { flowTextHandler, streamFromPath } from './formats/flow-text.ts';
 import { dropStaged, stageLines } from './lines.ts';
 import type { Detection, IngestInput, LoadContext, LoadResult, Sample } from './types.ts';
 
@@ -55,9 +58,127 @@ export async function ingestPaths(db: Db, paths: string[], options: IngestOption
 
 /** Files read at the same time: one is parsed while the previous one is written (TSCOPE_INGEST_WORKERS overrides, for benchmarks). */
 const WORKERS = Number(process.env.TSCOPE_INGEST_WORKERS ?? 2);
+/**
+ * A batch of flow-log text files closes at this much text or this many files: large enough that
+ * its rows skip the write-ahead log (≥ 122,880 rows), small enough that two batches in flight
+ * (one parsed while the other is written) stay well under 1.5 GB.
+ */
+const BATCH_BYTES = Number(process.env.TSCOPE_INGEST_BATCH_BYTES ?? 96 * 1024 * 1024);
+const BATCH_FILES = 500;
+/** A file this large has enough rows to skip the write-ahead log alone: it is its own batch. */
+const SOLO_BYTES = 16 * 1024 * 1024;
 
-export async function ingestInputs(db: Db, inputs: IngestInput[], options: IngestOptions = {}, control: IngestControl = {}): Promise<IngestSummary> {
+interface Planned {
+  i: number;
+  input: IngestInput;
+  display: string;
+  probe: Probe;
+  /** Same content as a file already in the case. */
+  early?: { path: string; kind: SourceKind };
+  sample?: Sample;
+  picked?: Pick | null;
+  prepared?: Prepared;
+  /** The import's options, with the flow log's LogFormat as format for headerless CloudWatch records. */
+  options?: IngestOptions;
+  batch?: { key: string; plan: BatchPlan; file: BatchFile } | null;
+}
+
+interface Unit {
+  u: number;
+  files: Planned[];
+  batch: boolean;
+}
+
+/** How a file joins a batch: flow-log text (S3 with its header, headerless, CloudWatch export task). */
+function batchOf(p: Planned, userLayout: string[] | null): Planned['batch'] {
+  const det = p.picked?.detection;
+  if (!det || p.picked!.handler !== flowTextHandler || !p.prepared || p.prepared.truncated) return null;
+  const newline = /\r\n/.test(p.sample!.head.slice(0, 4096)) ? '\r\n' : '\n';
+  let plan: BatchPlan;
+  if (det.format === 's3-text' && Array.isArray(det.hints?.fields)) {
+    const names = det.hints.fields as string[];
+    plan = { kind: kindOfLayout(names), names, tsPrefix: false, newline, header: true };
+  } else if (det.format === 'cwl-export' || det.format === 'text') {
+    const names = userLayout ?? DEFAULT_VPC_LAYOUT;
+    plan = { kind: kindOfLayout(names), names, tsPrefix: det.format === 'cwl-export', newline, header: false };
+  } else {
+    return null;
+  }
+  return {
+    key: batchKey(plan),
+    plan,
+    file: {
+      path: p.prepared.path,
+      display: p.display,
+      sha256: p.probe.sha256,
+      bytes: p.probe.bytes,
+      etag: p.input.etag ?? null,
+      format: det.format,
+      stream: plan.tsPrefix ? streamFromPath(p.display) : null,
+    },
+  };
+}
+
+/**
+ * One batch: parse outside the transaction, then (in turn) write every file in one transaction.
+ * Returns null when the files must go one by one (see batch.ts); a cancel reports every file of
+ * the batch as cancelled, since the whole batch is rolled back.
+ */
+async function ingestBatch(db: Db, files: Planned[], signal: AbortSignal, myTurn: () => Promise<void>, writing: () => void): Promise<OneResult[] | null> {
+  const plan = files[0]!.batch!.plan;
+  const list = files.map((p) => p.batch!.file);
+  const cancelled = (): OneResult[] =>
+    files.map((p) => ({
+      file: { path: p.display, kind: plan.kind, outcome: 'cancelled', records: 0, quarantined: 0, message: 'cancelled; the case is as it was before this file' },
+      timeMin: null,
+      timeMax: null,
+    }));
+  try {
+    return await withInterrupt(db, signal, async (conn) => {
+      let staged = null;
+      try {
+        staged = await stageBatch(conn, plan, list);
+      } catch {
+        staged = null;
+      }
+      await myTurn();
+      if (signal.aborted) throw new AppError('cancelled', 'The import was cancelled.');
+      if (!staged) return null;
+      writing();
+      const out = await conn.transaction(() => writeBatch(conn, plan, list, staged, signal));
+      await dropBatch(conn);
+      return out.map((r, k): OneResult => {
+        const p = files[k]!;
+        if (r.duplicateOf) return duplicate(p.display, r.duplicateOf as { path: string; kind: SourceKind });
+        const res = r.result!;
+        return {
+          file: {
+            path: p.display,
+            kind: plan.kind,
+            outcome: 'imported',
+            records: res.records,
+            quarantined: res.quarantined,
+            message: res.overlapRecords ? `${res.overlapRecords} records already in the case from another source` : undefined,
+          },
+          timeMin: res.timeMin,
+          timeMax: res.timeMax,
+        };
+      });
+    });
+  } catch (e) {
+    if (signal.aborted || toErrorValue(e).code === 'cancelled') return cancelled();
+    return null;
+  }
+}
+
+export async function ingestInputs(db: Db, given: IngestInput[], options: IngestOptions = {}, control: IngestControl = {}): Promise<IngestSummary> {
   if (options.format) parseUserFormat(options.format);
+  // describe-flow-logs output goes first, whatever the order given: its LogFormats are the layouts
+  // of headerless CloudWatch flow records in the same import.
+  const isFlowLogs = await Promise.all(given.map((i) => isDescribeFlowLogs(i.localPath).catch(() => false)));
+  const inputs = [...given.filter((_, k) => isFlowLogs[k]), ...given.filter((_, k) => !isFlowLogs[k])];
+  const flowLogs = await flowLogsInCase(db).catch(() => []);
+  for (const [k, i] of given.entries()) if (isFlowLogs[k]) flowLogs.push(...(await readFlowLogsFile(i.localPath).catch(() => [])));
   const jobId = control.jobId ?? randomUUID();
   const signal = control.signal ?? new AbortController().signal;
   const sizes = await Promise.all(inputs.map(async (i) => (await stat(i.localPath)).size));
@@ -74,49 +195,131 @@ export async function ingestInputs(db: Db, inputs: IngestInput[], options: Inges
     control.onProgress({ jobId, file, fileIndex: i, fileCount: inputs.length, bytesDone: done, bytesTotal, records, quarantined, etaSeconds: eta === null ? null : Math.round(eta), phase });
   };
 
-  // Files write in input order: file i starts its transaction after file i-1 committed, so its
-  // duplicate and overlap checks see every earlier file, and source ids follow the input order.
+  // Units (one file, or a batch of small flow-log files of one layout) write in input order:
+  // unit u starts its transaction after unit u-1 committed, so its duplicate and overlap checks
+  // see every earlier file, and source ids follow the input order.
   const turns = new Map<number, Promise<void>>();
   const release = new Map<number, () => void>();
-  const turn = (i: number): Promise<void> => {
-    if (i === 0) return Promise.resolve();
-    let p = turns.get(i);
+  const turn = (u: number): Promise<void> => {
+    if (u === 0) return Promise.resolve();
+    let p = turns.get(u);
     if (!p) {
-      p = new Promise<void>((r) => release.set(i, r));
-      turns.set(i, p);
+      p = new Promise<void>((r) => release.set(u, r));
+      turns.set(u, p);
     }
     return p;
   };
-  const pass = (i: number) => {
-    turn(i + 1);
-    release.get(i + 1)!();
+  const pass = (u: number) => {
+    turn(u + 1);
+    release.get(u + 1)!();
   };
 
   const results: (OneResult | undefined)[] = new Array(inputs.length);
   const tmp = await mkdtemp(join(tmpdir(), 'tscope-ingest-'));
   const restoreCheckpoint = await deferCheckpoints(db);
-  let cursor = 0;
+
+  // Planning (hash, sample, detection) runs ahead of the writes, one file at a time.
+  let planCursor = 0;
+  let lookahead: Planned | null = null;
+  let units = 0;
+  const planFile = async (i: number): Promise<Planned> => {
+    const input = inputs[i]!;
+    const display = input.displayPath ?? input.localPath;
+    emit(i, display, 0, 'scanning');
+    const probe = await probeFile(input.localPath);
+    const early = await duplicateOf(db, probe.sha256);
+    if (early) return { i, input, display, probe, early };
+    const sample = await readSample(input.localPath, display, probe.gzip);
+    const picked = pickHandler(sample);
+    const prepared = await prepareLocal(input.localPath, probe, tmp);
+    const layout = !options.format && picked ? cloudWatchLayout(flowLogs, picked.detection, sample) : null;
+    const planned: Planned = { i, input, display, probe, sample, picked, prepared, options: layout ? { ...options, format: layout } : options };
+    planned.batch = batchOf(planned, planned.options!.format ? parseUserFormat(planned.options!.format) : null);
+    return planned;
+  };
+  const makeUnit = async (): Promise<Unit | null> => {
+    const files: Planned[] = [];
+    const shas = new Set<string>();
+    let bytes = 0;
+    for (;;) {
+      if (signal.aborted) break;
+      let p = lookahead;
+      lookahead = null;
+      if (!p) {
+        if (planCursor >= inputs.length) break;
+        p = await planFile(planCursor++);
+      }
+      if (!p.batch) {
+        if (files.length) {
+          lookahead = p;
+          break;
+        }
+        return { u: units++, files: [p], batch: false };
+      }
+      const solo = p.probe.plainBytes >= SOLO_BYTES;
+      const full =
+        files.length > 0 &&
+        (solo || p.batch.key !== files[0]!.batch!.key || shas.has(p.probe.sha256) || bytes + p.probe.plainBytes > BATCH_BYTES || files.length >= BATCH_FILES);
+      if (full) {
+        lookahead = p;
+        break;
+      }
+      files.push(p);
+      if (solo) break;
+      shas.add(p.probe.sha256);
+      bytes += p.probe.plainBytes;
+    }
+    return files.length ? { u: units++, files, batch: true } : null;
+  };
+  let planning: Promise<unknown> = Promise.resolve();
+  const planUnit = (): Promise<Unit | null> => {
+    const p = planning.then(makeUnit);
+    planning = p.catch(() => undefined);
+    return p;
+  };
+  // One unit is always planned ahead, so hashing the next files overlaps the current writes.
+  let ahead: Promise<Unit | null> | null = null;
+  const nextUnit = (): Promise<Unit | null> => {
+    const p = ahead ?? planUnit();
+    ahead = planUnit();
+    ahead.catch(() => undefined);
+    return p;
+  };
+
+  const finish = (p: Planned, res: OneResult) => {
+    results[p.i] = res;
+    bytesDone += sizes[p.i]!;
+    if (res.file.outcome !== 'cancelled') {
+      records += res.file.records;
+      quarantined += res.file.quarantined;
+    }
+    emit(p.i, p.display, 0, 'writing');
+  };
+  const one = (p: Planned, myTurn: () => Promise<void>) =>
+    ingestOne(db, p, p.options ?? options, signal, myTurn, (phase) => emit(p.i, p.display, phase === 'writing' ? Math.floor(sizes[p.i]! / 2) : 0, phase));
+
   const worker = async () => {
     for (;;) {
-      const i = cursor++;
-      if (i >= inputs.length || signal.aborted) return;
-      const input = inputs[i]!;
-      const display = input.displayPath ?? input.localPath;
+      const unit = await nextUnit();
+      if (!unit) return;
       try {
-        emit(i, display, 0, 'scanning');
-        const res = await ingestOne(db, input, display, options, signal, tmp, () => turn(i), (phase) =>
-          emit(i, display, phase === 'writing' ? Math.floor(sizes[i]! / 2) : 0, phase),
-        );
-        results[i] = res;
-        bytesDone += sizes[i]!;
-        if (res.file.outcome !== 'cancelled') {
-          records += res.file.records;
-          quarantined += res.file.quarantined;
+        if (!unit.batch) {
+          finish(unit.files[0]!, await one(unit.files[0]!, () => turn(unit.u)));
+        } else {
+          const first = unit.files[0]!;
+          emit(first.i, first.display, 0, 'reading');
+          const out = await ingestBatch(db, unit.files, signal, () => turn(unit.u), () => emit(first.i, first.display, 0, 'writing'));
+          if (out) unit.files.forEach((p, k) => finish(p, out[k]!));
+          else {
+            // The batch could not go as one: the same files one by one (the turn is already ours).
+            await turn(unit.u);
+            for (const p of unit.files) finish(p, await one(p, () => Promise.resolve()));
+          }
         }
-        emit(i, display, 0, 'writing');
       } finally {
-        await turn(i);
-        pass(i);
+        await turn(unit.u);
+        pass(unit.u);
+        for (const p of unit.files) if (p.prepared?.cleanup) await rm(p.prepared.path, { force: true });
       }
     }
   };
@@ -208,26 +411,23 @@ function duplicate(display: string, dup: { path: string; kind: SourceKind }): On
 
 async function ingestOne(
   db: Db,
-  input: IngestInput,
-  display: string,
+  planned: Planned,
   options: IngestOptions,
   signal: AbortSignal,
-  tmp: string,
   myTurn: () => Promise<void>,
   phase: (p: IngestProgress['phase']) => void,
 ): Promise<OneResult> {
+  const { input, display, probe } = planned;
   const cancelled = (kind: SourceKind): OneResult => ({
     file: { path: display, kind, outcome: 'cancelled', records: 0, quarantined: 0, message: 'cancelled; the case is as it was before this file' },
     timeMin: null,
     timeMax: null,
   });
-  const probe = await probeFile(input.localPath);
-  const early = await duplicateOf(db, probe.sha256);
-  if (early) return duplicate(display, early);
-  const sample = await readSample(input.localPath, display, probe.gzip);
-  const picked = pickHandler(sample);
+  if (planned.early) return duplicate(display, planned.early);
+  const sample = planned.sample!;
+  const picked = planned.picked ?? null;
   const detection: Detection = picked?.detection ?? { kind: 'unknown', format: 'unknown', confidence: 0 };
-  const prepared = await prepareLocal(input.localPath, probe, tmp);
+  const prepared = planned.prepared!;
   phase('reading');
 
   try {
@@ -318,8 +518,6 @@ async function ingestOne(
       }),
     );
     return { file: { path: display, kind: detection.kind, outcome: 'failed', records: 0, quarantined: 1, message: reason }, timeMin: null, timeMax: null };
-  } finally {
-    if (prepared.cleanup) await rm(prepared.path, { force: true });
   }
 }
 

@@ -22,7 +22,35 @@ const normalized = /* sql */ `
   WHERE coalesce(log_status, 'OK') = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
     AND protocol IS NOT NULL AND start_time IS NOT NULL`;
 
-const DIR_COLS = ['b', 'pk', 'f', 'fa', 'n', 'nrej', 't0', 't1', 'cps', 'atts', 'ain'] as const;
+const SCALAR_COLS = ['b', 'pk', 'f', 'fa', 'n', 'nrej', 't0', 't1'];
+/** Bit-set columns per direction: capture points, TGW attachments, attachments entered (ingress), VPNs. */
+const SETS = ['cp', 'at', 'ai', 'vp'] as const;
+const words = (k: number) => Array.from({ length: k }, (_, w) => w);
+const setCols = (k: number) => SETS.flatMap((set) => words(k).map((w) => `${set}${w}`));
+
+/**
+ * Names (capture points, attachments, VPN ids) get small integers (temp table conv_dict, filled by
+ * run.ts); each direction's sets are kept as 64-bit masks, one per 64 names. list() aggregates over
+ * millions of groups cannot spill and were most of the analysis' memory.
+ */
+export const createConvDict = /* sql */ `
+CREATE OR REPLACE TEMP TABLE conv_dict AS
+SELECT name, (row_number() OVER (ORDER BY name) - 1)::INTEGER AS i FROM (
+  SELECT DISTINCT interface_id AS name FROM vpc_flows WHERE interface_id IS NOT NULL
+  UNION SELECT DISTINCT tgw_attachment_id FROM tgw_flows WHERE tgw_attachment_id IS NOT NULL
+  UNION SELECT DISTINCT resource_id FROM tgw_attachments WHERE resource_type = 'vpn' AND resource_id IS NOT NULL)`;
+
+const bit = (i: string, w: number) => `CASE WHEN ${i} // 64 = ${w} THEN 1::UBIGINT << (${i} % 64) END`;
+/** Mask columns of one set → the sorted list of names (conv_dict order is name order). */
+const decode = (set: string, side: string, k: number) =>
+  words(k).length === 1
+    ? `CASE WHEN coalesce(${set}0_${side}, 0) = 0 THEN [] ELSE list_filter(nm0, (x, j) -> (${set}0_${side} >> (j - 1)) & 1 = 1) END`
+    : `list_concat(${words(k).map((w) => `CASE WHEN coalesce(${set}${w}_${side}, 0) = 0 THEN [] ELSE list_filter(nm${w}, (x, j) -> (${set}${w}_${side} >> (j - 1)) & 1 = 1) END`).join(', ')})`;
+
+/** IPv4 text → UINTEGER (NULL for IPv6 or anything else), so CIDR filters compare integers. */
+export const ipv4Num = (col: string) =>
+  `(try_cast(split_part(${col}, '.', 1) AS UTINYINT)::UINTEGER * 16777216 + try_cast(split_part(${col}, '.', 2) AS UTINYINT)::UINTEGER * 65536
+    + try_cast(split_part(${col}, '.', 3) AS UTINYINT)::UINTEGER * 256 + try_cast(split_part(${col}, '.', 4) AS UTINYINT)::UINTEGER)`;
 
 function pick(col: string, as: string): string {
   return `CASE WHEN client_is_lo THEN ${col}_lh ELSE ${col}_hl END AS ${as}_fwd, CASE WHEN client_is_lo THEN ${col}_hl ELSE ${col}_lh END AS ${as}_rev`;
@@ -35,10 +63,25 @@ function pick(col: string, as: string): string {
  * every hop), flags are OR-ed over every capture point.
  * Windows and groups run on a 64-bit hash of the 5-tuple (a collision between two tuples among
  * millions is ~1e-7 likely), carrying the tuple itself with any_value; this halves the sort cost.
+ * VPNs (from tgw_attachments) and tunnels (from the temp table tunnel_dir, filled before) are
+ * resolved here rather than by UPDATEs afterwards: an UPDATE of a list column rewrites rows
+ * (delete + append), which costs memory and would break the first_seen order of the table.
+ * Rows are written in first_seen order so that time-range filters skip row groups (zone maps).
  */
-export const buildConversations = /* sql */ `
+export const buildConversations = (k: number): string => {
+  const DIR_COLS = [...SCALAR_COLS, ...setCols(k)];
+  return /* sql */ `
 INSERT INTO conversations
-WITH n AS (
+WITH nms AS (
+  SELECT ${words(k).map((w) => `list(name ORDER BY i) FILTER (WHERE i // 64 = ${w}) AS nm${w}`).join(', ')} FROM conv_dict
+), vatt AS (
+  SELECT ta.attachment_id, ${words(k).map((w) => `bit_or(${bit('d.i', w)}) AS v${w}`).join(', ')}
+  FROM tgw_attachments ta JOIN conv_dict d ON d.name = ta.resource_id
+  WHERE ta.resource_type = 'vpn' GROUP BY ta.attachment_id
+), va AS (
+  SELECT ${words(k).map((w) => `coalesce(bit_or(${bit('d.i', w)}), 0) AS va${w}`).join(', ')}
+  FROM conv_dict d WHERE d.name IN (SELECT attachment_id FROM tgw_attachments WHERE resource_type = 'vpn')
+), n AS (
   SELECT *, (s < d OR (s = d AND sp <= dp)) AS fl FROM (${normalized})
 ), k AS (
   SELECT cp, att, packets, bytes, t0, t1, action, f, fd, p, fl,
@@ -65,9 +108,10 @@ WITH n AS (
   SELECT h, seq, fl, any_value(p) AS p, any_value(lo) AS lo, any_value(lop) AS lop, any_value(hi) AS hi, any_value(hip) AS hip,
     max(b) AS b, max(pk) AS pk, bit_or(f) AS f, bit_or(fa) AS fa,
     sum(n) AS n, sum(nrej) AS nrej, min(t0) AS t0, max(t1) AS t1,
-    list_sort(list(cp)) AS cps, list_sort(coalesce(list(att) FILTER (WHERE att IS NOT NULL), [])) AS atts,
-    list_sort(coalesce(list(att) FILTER (WHERE att IS NOT NULL AND ing), [])) AS ain
-  FROM dcp GROUP BY h, seq, fl
+    ${words(k).map((w) => `bit_or(${bit('d.i', w)}) AS cp${w}, bit_or(${bit('d.i', w)}) FILTER (WHERE att IS NOT NULL) AS at${w},
+    bit_or(${bit('d.i', w)}) FILTER (WHERE att IS NOT NULL AND ing) AS ai${w}, bit_or(vatt.v${w}) AS vp${w}`).join(',\n    ')}
+  FROM dcp LEFT JOIN conv_dict d ON d.name = dcp.cp LEFT JOIN vatt ON vatt.attachment_id = dcp.att
+  GROUP BY h, seq, fl
 ), cv AS (
   SELECT coalesce(x.p, y.p) AS p, coalesce(x.lo, y.lo) AS lo, coalesce(x.lop, y.lop) AS lop,
     coalesce(x.hi, y.hi) AS hi, coalesce(x.hip, y.hip) AS hip, coalesce(x.seq, y.seq) AS seq,
@@ -99,14 +143,19 @@ WITH n AS (
     coalesce(fa_rev, 0) & 18 = 18 AS synack,
     (coalesce(f_fwd, 0) | coalesce(f_rev, 0)) & 4 = 4 AS rst,
     (coalesce(f_fwd, 0) | coalesce(f_rev, 0)) & 1 = 1 AS fin,
-    coalesce(b_fwd, 0) <= $small * coalesce(pk_fwd, 0) AND coalesce(b_rev, 0) <= $small * coalesce(pk_rev, 0) AS small
-  FROM dir
-)
+    coalesce(b_fwd, 0) <= $small * coalesce(pk_fwd, 0) AND coalesce(b_rev, 0) <= $small * coalesce(pk_rev, 0) AS small,
+    first_seen - first_seen % 300 AS b5,
+    CASE WHEN ${words(k).map((w) => `coalesce(ai${w}_fwd, 0) & va${w} <> 0`).join(' OR ')} THEN 'in' ELSE 'out' END AS df,
+    CASE WHEN ${words(k).map((w) => `coalesce(ai${w}_rev, 0) & va${w} <> 0`).join(' OR ')} THEN 'in' ELSE 'out' END AS dr,
+    ${['fwd', 'rev'].map((side) => `${decode('cp', side, k)} AS cps_${side}, ${decode('at', side, k)} AS atts_${side},
+    ${decode('ai', side, k)} AS ain_${side}, ${decode('vp', side, k)} AS vpn_${side}`).join(',\n    ')}
+  FROM dir, nms, va
+), fin AS (
 SELECT
   substr(md5(concat_ws('|', p, lo, lop, hi, hip, first_seen)), 1, 16) AS conv_id,
   p, lo, lop, hi, hip, seq,
-  CASE WHEN client_is_lo THEN lo ELSE hi END, CASE WHEN client_is_lo THEN lop ELSE hip END,
-  CASE WHEN client_is_lo THEN hi ELSE lo END, CASE WHEN client_is_lo THEN hip ELSE lop END,
+  CASE WHEN client_is_lo THEN lo ELSE hi END AS client, CASE WHEN client_is_lo THEN lop ELSE hip END AS client_port,
+  CASE WHEN client_is_lo THEN hi ELSE lo END AS server, CASE WHEN client_is_lo THEN hip ELSE lop END AS server_port,
   client_is_lo,
   CASE
     WHEN nrej_all > 0 AND acc_rev = 0 THEN 'rejected'
@@ -123,13 +172,20 @@ SELECT
     ELSE 'unknown'
   END AS state,
   first_seen, last_seen,
-  coalesce(b_fwd, 0), coalesce(b_rev, 0), coalesce(pk_fwd, 0), coalesce(pk_rev, 0),
-  f_fwd, f_rev, coalesce(n_fwd, 0), coalesce(n_rev, 0), coalesce(nrej_fwd, 0), coalesce(nrej_rev, 0),
+  coalesce(b_fwd, 0) AS bytes_fwd, coalesce(b_rev, 0) AS bytes_rev, coalesce(pk_fwd, 0) AS packets_fwd, coalesce(pk_rev, 0) AS packets_rev,
+  f_fwd AS flags_fwd, f_rev AS flags_rev, coalesce(n_fwd, 0) AS records_fwd, coalesce(n_rev, 0) AS records_rev,
+  coalesce(nrej_fwd, 0) AS rejects_fwd, coalesce(nrej_rev, 0) AS rejects_rev,
   CASE WHEN nrej_all = 0 THEN 'ACCEPT'
        WHEN nrej_all = coalesce(n_fwd, 0) + coalesce(n_rev, 0) THEN 'REJECT' ELSE 'MIXED' END AS action,
-  coalesce(cps_fwd, []), coalesce(cps_rev, []), coalesce(atts_fwd, []), coalesce(atts_rev, []),
-  [], [], coalesce(ain_fwd, []), coalesce(ain_rev, []), NULL, NULL
-FROM st`;
+  coalesce(cps_fwd, []) AS capture_fwd, coalesce(cps_rev, []) AS capture_rev, coalesce(atts_fwd, []) AS attach_fwd, coalesce(atts_rev, []) AS attach_rev,
+  coalesce(vpn_fwd, []) AS vpn_fwd, coalesce(vpn_rev, []) AS vpn_rev, coalesce(ain_fwd, []) AS enter_fwd, coalesce(ain_rev, []) AS enter_rev,
+  tf.tunnel_ip AS tunnel_fwd, tr.tunnel_ip AS tunnel_rev
+FROM st
+  LEFT JOIN tunnel_dir tf ON tf.vpn_id = st.vpn_fwd[1] AND tf.bucket = st.b5 AND tf.dir = st.df
+  LEFT JOIN tunnel_dir tr ON tr.vpn_id = st.vpn_rev[1] AND tr.bucket = st.b5 AND tr.dir = st.dr
+)
+SELECT *, ${ipv4Num('client')} AS client_v4, ${ipv4Num('server')} AS server_v4 FROM fin ORDER BY first_seen`;
+};
 
 /**
  * The tunnel of each direction over a VPN, where the metrics allow it: tunnel_dir holds, per VPN,
@@ -138,38 +194,6 @@ FROM st`;
  * direction that entered the TGW on the VPN attachment came in from the customer gateway.
  */
 export const createTunnelDir = 'CREATE OR REPLACE TEMP TABLE tunnel_dir (vpn_id VARCHAR, bucket BIGINT, dir VARCHAR, tunnel_ip VARCHAR)';
-
-export const setConversationTunnels = /* sql */ `
-UPDATE conversations SET tunnel_fwd = x.tf, tunnel_rev = x.tr
-FROM (
-  SELECT cs.conv_id, f.tunnel_ip AS tf, r.tunnel_ip AS tr
-  FROM (
-    SELECT conv_id, vpn_fwd[1] AS vf, vpn_rev[1] AS vr, first_seen - first_seen % 300 AS b,
-      CASE WHEN list_has_any(enter_fwd, (SELECT list(attachment_id) FROM tgw_attachments WHERE resource_type = 'vpn')) THEN 'in' ELSE 'out' END AS df,
-      CASE WHEN list_has_any(enter_rev, (SELECT list(attachment_id) FROM tgw_attachments WHERE resource_type = 'vpn')) THEN 'in' ELSE 'out' END AS dr
-    FROM conversations WHERE len(vpn_fwd) > 0 OR len(vpn_rev) > 0
-  ) cs
-  LEFT JOIN tunnel_dir f ON f.vpn_id = cs.vf AND f.bucket = cs.b AND f.dir = cs.df
-  LEFT JOIN tunnel_dir r ON r.vpn_id = cs.vr AND r.bucket = cs.b AND r.dir = cs.dr
-  WHERE f.tunnel_ip IS NOT NULL OR r.tunnel_ip IS NOT NULL
-) x
-WHERE conversations.conv_id = x.conv_id`;
-
-/** VPN connections behind the TGW attachments each direction crossed. */
-export const setConversationVpns = /* sql */ `
-UPDATE conversations c SET vpn_fwd = x.vf, vpn_rev = x.vr
-FROM (
-  SELECT u.conv_id,
-    list_sort(coalesce(list(DISTINCT ta.resource_id) FILTER (WHERE u.fwd), [])) AS vf,
-    list_sort(coalesce(list(DISTINCT ta.resource_id) FILTER (WHERE NOT u.fwd), [])) AS vr
-  FROM (
-    SELECT conv_id, unnest(attach_fwd) AS a, true AS fwd FROM conversations WHERE len(attach_fwd) > 0
-    UNION ALL
-    SELECT conv_id, unnest(attach_rev), false FROM conversations WHERE len(attach_rev) > 0
-  ) u JOIN tgw_attachments ta ON ta.attachment_id = u.a AND ta.resource_type = 'vpn'
-  GROUP BY u.conv_id
-) x
-WHERE c.conv_id = x.conv_id`;
 
 export const buildRollupFlows = /* sql */ `
 INSERT INTO rollup_flows

@@ -12,13 +12,17 @@ export type SqlParams = Record<string, string | number | boolean | null>;
 export const ipv4Int = (col: string) =>
   `(CASE WHEN regexp_full_match(${col}, '\\d+\\.\\d+\\.\\d+\\.\\d+') THEN (split_part(${col}, '.', 1)::BIGINT * 16777216 + split_part(${col}, '.', 2)::BIGINT * 65536 + split_part(${col}, '.', 3)::BIGINT * 256 + split_part(${col}, '.', 4)::BIGINT) END)`;
 
-export function cidrPredicate(cols: string[], cidr: string, params: SqlParams, name = 'cidr'): string {
+/**
+ * `numCols` (same order as `cols`) hold the IPv4 address as a number already (conversations'
+ * client_v4/server_v4): comparing those integers is what keeps a CIDR filter fast on millions of rows.
+ */
+export function cidrPredicate(cols: string[], cidr: string, params: SqlParams, name = 'cidr', numCols?: string[]): string {
   const c = parseCidr(cidr.trim());
   if (c) {
     const size = 2 ** (32 - c.len);
     params[`${name}_lo`] = c.base;
     params[`${name}_hi`] = c.base + size - 1;
-    return `(${cols.map((col) => `${ipv4Int(col)} BETWEEN $${name}_lo AND $${name}_hi`).join(' OR ')})`;
+    return `(${cols.map((col, i) => `${numCols?.[i] ?? ipv4Int(col)} BETWEEN $${name}_lo AND $${name}_hi`).join(' OR ')})`;
   }
   if (cidr.includes(':')) {
     // IPv6: match on the textual prefix before '::' or the exact address.
@@ -34,20 +38,28 @@ export interface ConvFilterSql {
   params: SqlParams;
 }
 
-/** Predicate over `conversations`; a tunnel IP in `path` matches the directions attributed to that tunnel. */
-export function conversationFilter(f: FlowFilter | undefined, tunnelVpn: Map<string, string>): ConvFilterSql {
+/**
+ * Predicate over `conversations`; a tunnel IP in `path` matches the directions attributed to that tunnel.
+ * `maxSpanS` (the longest conversation, meta conv_max_span_s) turns `from` into a lower bound on
+ * first_seen too, so a time window reads only the row groups around it (the table is in first_seen order).
+ */
+export function conversationFilter(f: FlowFilter | undefined, tunnelVpn: Map<string, string>, maxSpanS?: number | null): ConvFilterSql {
   const params: SqlParams = {};
   const parts: string[] = ['true'];
   if (!f) return { where: 'true', params };
   if (f.from) {
     params.f_from = Math.floor(Date.parse(f.from) / 1000);
     parts.push('last_seen >= $f_from');
+    if (maxSpanS != null && Number.isFinite(maxSpanS)) {
+      params.f_from_fs = params.f_from - maxSpanS;
+      parts.push('first_seen >= $f_from_fs');
+    }
   }
   if (f.to) {
     params.f_to = Math.floor(Date.parse(f.to) / 1000);
     parts.push('first_seen < $f_to');
   }
-  if (f.cidr) parts.push(cidrPredicate(['client', 'server'], f.cidr, params));
+  if (f.cidr) parts.push(cidrPredicate(['client', 'server'], f.cidr, params, 'cidr', ['client_v4', 'server_v4']));
   if (f.port !== undefined) {
     params.f_port = f.port;
     parts.push('(server_port = $f_port OR client_port = $f_port)');

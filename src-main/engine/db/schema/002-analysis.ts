@@ -24,8 +24,10 @@ CREATE TABLE conversations (
   attach_fwd VARCHAR[], attach_rev VARCHAR[],     -- TGW attachments each direction crossed
   vpn_fwd VARCHAR[], vpn_rev VARCHAR[],           -- VPN connections behind those attachments
   enter_fwd VARCHAR[], enter_rev VARCHAR[],       -- TGW attachments where each direction entered the TGW (flow-direction ingress)
-  tunnel_fwd VARCHAR, tunnel_rev VARCHAR          -- tunnel outside IP, inferred from per-tunnel metrics when only one tunnel carried that way
+  tunnel_fwd VARCHAR, tunnel_rev VARCHAR,         -- tunnel outside IP, inferred from per-tunnel metrics when only one tunnel carried that way
+  client_v4 UINTEGER, server_v4 UINTEGER          -- client/server as numbers (NULL for IPv6): CIDR filters compare integers
 );
+-- Rows are written in first_seen order (time-range filters skip row groups by their min/max).
 
 -- Flow bytes/packets per 60 s bucket (by record start), per capture point, attachment, direction, action.
 CREATE TABLE rollup_flows (

@@ -1,5 +1,5 @@
 /**
- * Configuration snapshots from the AWS CLI: describe-vpn-connections, describe-transit-gateway-
+ * Configuration snapshots from the AWS CLI: describe-vpn-connections, describe-flow-logs, describe-transit-gateway-
  * attachments, describe-transit-gateways, search-transit-gateway-routes, get-transit-gateway-route-
  * table-propagations, describe-route-tables (one or several pages per file).
  *
@@ -19,6 +19,8 @@ import { reconcile } from './reconcile.ts';
 
 /** Top-level list key → config_objects.kind, id member, sources.format. */
 const SHAPES: { key: string; kind: string; id: string; format: string; what: string }[] = [
+  // describe-flow-logs: each flow log's LogFormat is the layout of its headerless CloudWatch records.
+  { key: 'FlowLogs', kind: 'flow_log', id: "json_extract_string(obj, '$.FlowLogId')", format: 'describe-flow-logs', what: 'flow logs' },
   { key: 'VpnConnections', kind: 'vpn_connection', id: "json_extract_string(obj, '$.VpnConnectionId')", format: 'describe-vpn-connections', what: 'VPN connections' },
   { key: 'RouteTables', kind: 'route_table', id: "json_extract_string(obj, '$.RouteTableId')", format: 'describe-route-tables', what: 'route tables' },
   { key: 'TransitGatewayRouteTablePropagations', kind: 'tgw_propagation', id: "json_extract_string(obj, '$.TransitGatewayAttachmentId')", format: 'get-transit-gateway-route-table-propagations', what: 'propagations' },
@@ -34,6 +36,7 @@ const ID_NAMES: Record<string, string> = {
   transit_gateway: 'TransitGatewayId',
   tgw_attachment: 'TransitGatewayAttachmentId',
   tgw_route: 'DestinationCidrBlock or PrefixListId',
+  flow_log: 'FlowLogId',
 };
 
 export function detectConfig(sample: Sample): Detection | null {
@@ -74,7 +77,7 @@ WITH d AS (
               FROM l WHERE jt = 'ARRAY' OR (jt = 'OBJECT' AND key = 'VpnConnections')))
   UNION ALL
   SELECT doc_no, 0, NULL, doc, false,
-         CASE WHEN key IS NULL THEN 'Not an AWS CLI configuration snapshot this tool reads (describe-vpn-connections, describe-transit-gateway-attachments, describe-transit-gateways, search-transit-gateway-routes, get-transit-gateway-route-table-propagations, describe-route-tables).'
+         CASE WHEN key IS NULL THEN 'Not an AWS CLI configuration snapshot this tool reads (describe-vpn-connections, describe-flow-logs, describe-transit-gateway-attachments, describe-transit-gateways, search-transit-gateway-routes, get-transit-gateway-route-table-propagations, describe-route-tables).'
               ELSE key || ' should be a list of ' || CASE key ${whatCase} END || ', but it is ' || CASE jt WHEN 'OBJECT' THEN 'an object' WHEN 'VARCHAR' THEN 'a string' WHEN 'BOOLEAN' THEN 'a boolean' WHEN 'NULL' THEN 'null' ELSE 'a number' END || '.' END
   FROM l WHERE key IS NULL OR NOT (jt = 'ARRAY' OR (jt = 'OBJECT' AND key = 'VpnConnections'))
 )

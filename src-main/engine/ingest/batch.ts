@@ -1,0 +1,279 @@
+/**
+ * Many flow-log text files of one layout read and written together: one read_csv over the file
+ * list (parallel, file_index per row), one parse query, one INSERT, in ONE transaction for the
+ * whole batch. A commit per small file sends every file through DuckDB's write-ahead log and a
+ * later checkpoint; a batch of ≥ 122,880 rows goes straight to the database file instead.
+ *
+ * The rule for cancels and failures: a file is complete when its batch commits. A cancel rolls
+ * the whole batch back (the case is as it was before the batch; its files are reported cancelled),
+ * a failure rolls it back and the service imports the batch's files again one by one. Anything
+ * unusual in a batch (invalid UTF-8 lines, a header with another layout inside a file) makes the
+ * stage step give up before anything is written, and the files go the one-by-one way too.
+ *
+ * Line numbers: the read keeps file order and line order (preserve_insertion_order), so a line's
+ * number is its rowid minus the first rowid of its file, plus one.
+ */
+import type { Conn } from '../db/index.ts';
+import { AppError } from '../../shared/result.ts';
+import { OVERLAP_KEY, parseFieldList, type FlowKind } from './fields.ts';
+import { pick, presentColumns } from './flow-load.ts';
+import { TYPED_TABLE, typedSelect, type ParsePlan } from './flow-sql.ts';
+import type { LoadResult } from './types.ts';
+
+export interface BatchPlan {
+  kind: FlowKind;
+  names: string[];
+  tsPrefix: boolean;
+  newline: '\n' | '\r\n';
+  /** The first line of every file is a header of `names` (S3 delivery). */
+  header: boolean;
+}
+
+export interface BatchFile {
+  /** Path DuckDB reads (its .gz suffix matches the content). */
+  path: string;
+  display: string;
+  sha256: string;
+  bytes: number;
+  etag: string | null;
+  format: string;
+  stream: string | null;
+}
+
+export function batchKey(p: BatchPlan): string {
+  return JSON.stringify([p.kind, p.names, p.tsPrefix, p.newline, p.header]);
+}
+
+const RAW = 'ts_braw';
+const FILES = 'ts_bfiles';
+const DELIM = '\u0001\u0002\u0003\u0004';
+const READ_OPTIONS = `delim='${DELIM}', quote='', escape='', comment='', header=false, auto_detect=false,
+  strict_mode=false, columns={'t': 'VARCHAR'}, compression='auto'`;
+
+const TRACE = !!process.env.TSCOPE_INGEST_TRACE;
+function traced(conn: Conn): Conn {
+  if (!TRACE) return conn;
+  const wrap = <A extends unknown[], R>(name: string, f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    const t0 = performance.now();
+    try {
+      return await f(...a);
+    } finally {
+      process.stderr.write(`[batch] ${((performance.now() - t0) / 1000).toFixed(2)}s ${name} ${String(a[0]).replace(/\s+/g, ' ').slice(0, 90)}\n`);
+    }
+  };
+  return Object.assign(Object.create(conn) as Conn, { run: wrap('run', conn.run.bind(conn)), all: wrap('all', conn.all.bind(conn)), one: wrap('one', conn.one.bind(conn)) });
+}
+
+const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+export async function dropBatch(conn: Conn): Promise<void> {
+  await conn.run(`DROP TABLE IF EXISTS ${RAW}; DROP TABLE IF EXISTS ${FILES}; DROP TABLE IF EXISTS ${TYPED_TABLE}; DROP TABLE IF EXISTS ts_brej; DROP TABLE IF EXISTS ts_brej_scan`);
+}
+
+export interface StagedBatch {
+  columns: string[];
+  fields: string;
+  /** Lines per file, in batch order. */
+  lines: number[];
+}
+
+/**
+ * Parse step (outside any transaction, nothing in the case changes): ts_typed with a file index
+ * `fi`. Returns null when the batch must go file by file (see the module comment).
+ */
+export async function stageBatch(c0: Conn, plan: BatchPlan, files: BatchFile[]): Promise<StagedBatch | null> {
+  const conn = traced(c0);
+  await dropBatch(conn);
+  const nl = plan.newline === '\r\n' ? `new_line='\\r\\n'` : `new_line='\\n'`;
+  await conn.run(
+    `CREATE TEMP TABLE ${RAW} AS SELECT file_index::INTEGER AS fi, t FROM read_csv([${files.map((f) => lit(f.path)).join(', ')}], ${READ_OPTIONS}, ${nl},
+       store_rejects=true, rejects_table='ts_brej', rejects_scan='ts_brej_scan')`,
+  );
+  const rejected = (await conn.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM ts_brej'))?.n ?? 0;
+  await conn.run('DROP TABLE IF EXISTS ts_brej; DROP TABLE IF EXISTS ts_brej_scan');
+  if (rejected > 0) return null;
+  // Header lines: S3 files start with one and may repeat it where files were concatenated; a
+  // header of another layout (or any header in a headerless batch) needs the one-by-one path.
+  const headers: string[] = [];
+  if (!plan.tsPrefix) {
+    const candidates = await conn.all<{ t: string }>(
+      `SELECT DISTINCT t FROM ${RAW} WHERE (t[1] BETWEEN 'a' AND 'z' OR t[1] = '$')
+         AND regexp_full_match(t, '[a-z\${}_-][a-z0-9\${}_ \\t\\r-]*') LIMIT 1000`,
+    );
+    const layout = plan.names.join(' ');
+    for (const c of candidates) {
+      const names = parseFieldList(c.t);
+      if (names === null) continue;
+      if (!plan.header || names.join(' ') !== layout || c.t.includes("'")) return null;
+      headers.push(c.t);
+    }
+  }
+  await conn.run(
+    `CREATE TEMP TABLE ${FILES} AS
+     SELECT f.fi, coalesce(r.r0, 0) AS r0, coalesce(r.n, 0) AS n, f.stream
+     FROM (SELECT unnest(range(${files.length}))::INTEGER AS fi, unnest([${files.map((f) => (f.stream === null ? 'NULL' : lit(f.stream))).join(', ')}]::VARCHAR[]) AS stream) f
+     LEFT JOIN (SELECT fi, min(rowid) AS r0, count(*) AS n FROM ${RAW} GROUP BY fi) r USING (fi)`,
+  );
+  const counts = await conn.all<{ fi: number; n: number }>(`SELECT fi, n FROM ${FILES} ORDER BY fi`);
+  const allHeaders = headers;
+  const spec = { kind: plan.kind, src: '', params: {}, segments: [{ lo: null, hi: null, names: plan.names }], headers: allHeaders, tsPrefix: plan.tsPrefix, latin1: false };
+  const present = presentColumns(spec);
+  const out = new Set([...present, ...OVERLAP_KEY[plan.kind], 'start_time', 'end_time']);
+  const parse: ParsePlan = { kind: plan.kind, names: plan.names, tsPrefix: plan.tsPrefix, latin1: false, batch: true };
+  const src = `(SELECT r.fi, r.rowid - f.r0 + 1 AS line, r.t, NULL::TIMESTAMPTZ AS ev_ts, f.stream, NULL::VARCHAR AS pre_reason, NULL::VARCHAR AS raw, false AS meta
+    FROM ${RAW} r JOIN ${FILES} f ON r.fi = f.fi)`;
+  const sel = typedSelect(parse, src, allHeaders, out);
+  await conn.run(`CREATE TEMP TABLE ${TYPED_TABLE} AS ${sel}`, pick(sel, { now: Math.floor(Date.now() / 1000) }));
+  await conn.run(`DROP TABLE ${RAW}`);
+  return { columns: present, fields: plan.names.join(' '), lines: counts.map((c) => c.n) };
+}
+
+export interface BatchFileResult {
+  /** Set when the file turned out to be in the case already (by content). */
+  duplicateOf?: { path: string; kind: string };
+  result?: LoadResult & { fields: string };
+}
+
+/**
+ * Write step, inside the batch's transaction: sources rows (in file order), overlap with the case
+ * and with earlier files of the batch, records, quarantine, counts.
+ */
+export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], staged: StagedBatch, signal: AbortSignal): Promise<BatchFileResult[]> {
+  const conn = traced(c0);
+  const check = () => {
+    if (signal.aborted) throw new AppError('cancelled', 'The import was cancelled.');
+  };
+  const results: BatchFileResult[] = files.map(() => ({}));
+  // Same content as a file already in the case, or as an earlier file of this batch.
+  const seen = new Map<string, { path: string; kind: string }>();
+  const dup = await conn.all<{ sha256: string; path: string; kind: string }>(
+    `SELECT sha256, any_value(path ORDER BY source_id) AS path, any_value(kind ORDER BY source_id) AS kind FROM sources
+     WHERE sha256 IN (SELECT unnest([${files.map((f) => lit(f.sha256)).join(', ')}]::VARCHAR[])) GROUP BY sha256`,
+  );
+  for (const d of dup) seen.set(d.sha256, { path: d.path, kind: d.kind });
+  const sids: (number | null)[] = [];
+  for (const [i, f] of files.entries()) {
+    const earlier = seen.get(f.sha256);
+    if (earlier) {
+      results[i]!.duplicateOf = earlier;
+      sids.push(null);
+      continue;
+    }
+    const row = await conn.one<{ id: number }>(
+      `INSERT INTO sources (path, kind, format, sha256, bytes, etag, status) VALUES ($path, $kind, $format, $sha, $bytes, $etag, 'complete') RETURNING source_id AS id`,
+      { path: f.display, kind: plan.kind, format: f.format, sha: f.sha256, bytes: f.bytes, etag: f.etag },
+    );
+    sids.push(row!.id);
+    seen.set(f.sha256, { path: f.display, kind: plan.kind });
+  }
+  const skip = sids.flatMap((s, i) => (s === null ? [i] : []));
+  if (skip.length) await conn.run(`DELETE FROM ${TYPED_TABLE} WHERE fi IN (${skip.join(', ')})`);
+  const sidList = `([${sids.map((s) => (s === null ? 'NULL' : String(Number(s)))).join(', ')}]::INTEGER[])`;
+  const table = plan.kind;
+  const key = OVERLAP_KEY[plan.kind];
+  const same = (a: string, b: string) => key.map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`).join(' AND ');
+
+  // Overlap: only rows whose start time falls where the case, or an earlier file of the batch,
+  // has rows can be duplicates; both checks are skipped when no such range exists.
+  const ranges = await conn.all<{ fi: number; lo: number; hi: number }>(
+    `SELECT fi, min(start_time) AS lo, max(start_time) AS hi FROM ${TYPED_TABLE} WHERE cls = 'row' AND start_time IS NOT NULL GROUP BY fi ORDER BY fi`,
+  );
+  if (ranges.length) {
+    const lo = Math.min(...ranges.map((r) => r.lo));
+    const hi = Math.max(...ranges.map((r) => r.hi));
+    const existing = await conn.one<{ n: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table} WHERE start_time BETWEEN $lo AND $hi) AS n`, { lo, hi });
+    check();
+    if (existing?.n) {
+      await conn.run(
+        `UPDATE ${TYPED_TABLE} SET cls = 'overlap' WHERE rowid IN (
+           SELECT n.rowid FROM ${TYPED_TABLE} n
+           SEMI JOIN (SELECT ${key.join(', ')} FROM ${table} WHERE start_time BETWEEN $lo AND $hi) e ON ${same('n', 'e')}
+           WHERE n.cls = 'row')`,
+        { lo, hi },
+      );
+      check();
+    }
+    // Earlier files of the batch: for file f, the span of every earlier file's start times.
+    const cover: { fi: number; lo: number; hi: number }[] = [];
+    let clo = Infinity;
+    let chi = -Infinity;
+    for (const r of ranges) {
+      if (clo <= r.hi && chi >= r.lo) cover.push({ fi: r.fi, lo: Math.max(clo, r.lo), hi: Math.min(chi, r.hi) });
+      clo = Math.min(clo, r.lo);
+      chi = Math.max(chi, r.hi);
+    }
+    if (cover.length) {
+      const wlo = Math.min(...cover.map((c) => c.lo));
+      const whi = Math.max(...cover.map((c) => c.hi));
+      const cov = `(SELECT unnest([${cover.map((c) => c.fi).join(', ')}]) AS fi, unnest([${cover.map((c) => c.lo).join(', ')}]::BIGINT[]) AS lo, unnest([${cover.map((c) => c.hi).join(', ')}]::BIGINT[]) AS hi)`;
+      await conn.run(
+        `UPDATE ${TYPED_TABLE} SET cls = 'overlap' WHERE rowid IN (
+           SELECT n.rowid FROM ${TYPED_TABLE} n JOIN ${cov} c ON n.fi = c.fi AND n.start_time BETWEEN c.lo AND c.hi
+           JOIN (SELECT fi, ${key.join(', ')} FROM ${TYPED_TABLE} WHERE cls IN ('row', 'overlap') AND start_time BETWEEN ${wlo} AND ${whi}) e
+             ON ${same('n', 'e')} AND e.fi < n.fi
+           WHERE n.cls = 'row')`,
+      );
+      check();
+    }
+  }
+
+  const cols = staged.columns;
+  // Rows carry (source_id, line); their physical order does not matter, and without it both
+  // threads compress row groups at once.
+  await conn.run('SET preserve_insertion_order = false');
+  try {
+    await conn.run(
+      `INSERT INTO ${table} (source_id, line, ${cols.join(', ')})
+       SELECT ${sidList}[fi + 1], line, ${cols.join(', ')} FROM ${TYPED_TABLE} WHERE cls = 'row'`,
+    );
+  } finally {
+    await conn.run('RESET preserve_insertion_order');
+  }
+  check();
+  await conn.run(
+    `INSERT INTO quarantine (source_id, file, line, raw, reason)
+     SELECT ${sidList}[fi + 1], ([${files.map((f) => lit(f.display)).join(', ')}]::VARCHAR[])[fi + 1], line, left(t, 4096), reason
+     FROM ${TYPED_TABLE} WHERE cls = 'bad' ORDER BY fi, line`,
+  );
+  const counts = await conn.all<{
+    fi: number; lines: number; rows: number; headers: number; blanks: number; overlap: number; bad: number; tmin: string | null; tmax: string | null;
+  }>(
+    `SELECT fi, count(*) AS lines, count(*) FILTER (cls = 'row') AS rows, count(*) FILTER (cls = 'header') AS headers,
+       count(*) FILTER (cls = 'blank') AS blanks, count(*) FILTER (cls = 'overlap') AS overlap, count(*) FILTER (cls = 'bad') AS bad,
+       to_timestamp(min(start_time) FILTER (cls IN ('row', 'overlap'))) AS tmin,
+       to_timestamp(max(coalesce(end_time, start_time)) FILTER (cls IN ('row', 'overlap'))) AS tmax
+     FROM ${TYPED_TABLE} GROUP BY fi`,
+  );
+  const byFi = new Map(counts.map((c) => [c.fi, c]));
+  for (const [i, f] of files.entries()) {
+    const sid = sids[i];
+    if (sid === null || sid === undefined) continue;
+    const c = byFi.get(i);
+    const r: LoadResult & { fields: string } = {
+      kind: plan.kind,
+      linesRead: c?.lines ?? 0,
+      records: c?.rows ?? 0,
+      headerLines: c?.headers ?? 0,
+      blankLines: c?.blanks ?? 0,
+      overlapRecords: c?.overlap ?? 0,
+      quarantined: c?.bad ?? 0,
+      timeMin: c?.tmin ?? null,
+      timeMax: c?.tmax ?? null,
+      fields: staged.fields,
+    };
+    if (r.linesRead !== staged.lines[i]) throw new Error(`batch line count mismatch for ${f.display}: ${r.linesRead} of ${staged.lines[i]}`);
+    await conn.run(
+      `UPDATE sources SET kind = $kind, format = $format, fields = $fields, lines_read = $lines, records = $records, header_lines = $headers,
+         blank_lines = $blanks, overlap_records = $overlap, quarantined = $quarantined, time_min = $tmin::TIMESTAMPTZ, time_max = $tmax::TIMESTAMPTZ
+       WHERE source_id = $id`,
+      {
+        id: sid, kind: plan.kind, format: f.format, fields: r.fields, lines: r.linesRead, records: r.records, headers: r.headerLines, blanks: r.blankLines,
+        overlap: r.overlapRecords, quarantined: r.quarantined, tmin: r.timeMin, tmax: r.timeMax,
+      },
+    );
+    results[i]!.result = r;
+  }
+  await conn.run(`DROP TABLE IF EXISTS ${TYPED_TABLE}; DROP TABLE IF EXISTS ${FILES}`);
+  return results;
+}
+
