@@ -86,6 +86,10 @@ async function query(n: number): Promise<void> {
     { column: 'firstSeen', dir: 'asc' },
     { column: 'bytesFwd', dir: 'desc' },
     { column: 'server', dir: 'asc' },
+    { column: 'lastSeen', dir: 'desc' },
+    { column: 'state', dir: 'asc' },
+    { column: 'client', dir: 'asc' },
+    { column: 'packetsRev', dir: 'desc' },
   ] as const;
   for (let i = -2; i < n; i++) {
     const w = len * (0.01 + 0.49 * ((i * 0.37 + 5) % 1));

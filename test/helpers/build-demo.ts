@@ -7,15 +7,13 @@
 import { rmSync, renameSync, mkdirSync, existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateScenario, scoreFindings, topology, type Truth } from './generator/index.ts';
+import { generateScenario, scoreFindings, type Truth } from './generator/index.ts';
 import { Db } from '../../src-main/engine/db/index.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const demoDir = join(root, 'resources', 'demo');
 const exportDir = join(demoDir, 'export');
 const casePath = join(root, 'resources', 'demo.tscope');
-
-const TGW_ENI_FORMAT = topology.TGW_ENI_FIELDS.map((f) => '${' + f + '}').join(' ');
 
 export const DEMO = {
   start: '2026-11-20T13:00:00Z',
@@ -60,9 +58,9 @@ async function buildCase(t0: number, truth: Truth): Promise<void> {
   const db = await Db.open(tmp);
   try {
     const { ingestPaths } = await import('../../src-main/engine/ingest/service.ts');
-    // CloudWatch Logs flow records carry no header: their layout is the flow log's LogFormat
-    // (config/describe-flow-logs.json), given here the way a user passes --format.
-    const summary = await ingestPaths(db, [exportDir], { format: TGW_ENI_FORMAT });
+    // CloudWatch Logs flow records carry no header: ingest takes their layout from the flow log's
+    // LogFormat in config/describe-flow-logs.json, with no --format.
+    const summary = await ingestPaths(db, [exportDir]);
     console.log(`ingest: ${summary.records} records, ${summary.quarantined} quarantined, ${summary.files.length} files`);
     try {
       const { runAnalysis } = await import('../../src-main/engine/analysis/run.ts');

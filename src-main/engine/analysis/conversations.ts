@@ -3,7 +3,7 @@ import type { Conn, Db } from '../db/index.ts';
 import type { ConversationDetail, ConversationPage, ConversationQuery, ConversationRow, RawRecord, RecordRef } from '../../shared/domain.ts';
 import { AppError } from '../../shared/result.ts';
 import { loadTunnels } from './run.ts';
-import { conversationFilter } from './sql/filters.ts';
+import { conversationFilter, type SqlParams } from './sql/filters.ts';
 import { isoS } from './util.ts';
 
 const SORTABLE: Partial<Record<keyof ConversationRow, string>> = {
@@ -64,30 +64,61 @@ export async function convMaxSpan(c: Conn): Promise<number | null> {
   return r ? Number(r.v) : null;
 }
 
+/**
+ * Counts per filter, per open case and analysis run: scrolling (next pages) and re-sorting keep the
+ * filter, so they skip the count's scan. A new analysis (meta analyzed_at) starts afresh.
+ */
+const counts = new WeakMap<Db, Map<string, number>>();
+const COUNT_CACHE = 64;
+
 export async function queryConversations(db: Db, q: ConversationQuery = {}): Promise<ConversationPage> {
-  const { f, sortCol, dir, offset, limit } = await db.use(async (c) => ({
+  const { f, sortCol, dir, offset, limit, analyzedAt } = await db.use(async (c) => ({
+    analyzedAt: (await c.one<{ v: string }>("SELECT value AS v FROM meta WHERE key = 'analyzed_at'"))?.v ?? '',
     f: conversationFilter(q.filter, await tunnelVpnMap(c), await convMaxSpan(c)),
     sortCol: (q.sort && SORTABLE[q.sort.column]) ?? 'first_seen',
     dir: q.sort?.dir === 'desc' ? 'DESC' : 'ASC',
     offset: Math.max(0, Math.floor(q.offset ?? 0)),
     limit: Math.min(5000, Math.max(1, Math.floor(q.limit ?? 200))),
   }));
-  // Ties are broken by rowid (unique, and the table's first_seen order): comparing conv_id strings
-  // doubled the top-N. The page is picked first and only its rows get the list columns; the count
-  // runs on its own connection at the same time (two scans in parallel rather than one after the other).
-  const order = `${sortCol} ${dir} NULLS LAST, r`;
-  const [total, rows] = await Promise.all([
-    db.use((c) => c.one<{ n: number }>(`SELECT count(*) AS n FROM conversations WHERE ${f.where}`, f.params)),
-    db.use((c) =>
-      c.all(
-        // LIMIT/OFFSET are written as literals (integers computed above): as parameters DuckDB
-        // plans a full sort instead of a top-N.
-        `WITH page AS (SELECT *, rowid AS r FROM conversations WHERE ${f.where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset})
-         SELECT ${COLUMNS} FROM page ORDER BY ${order}`,
-        f.params,
-      ),
-    ),
+  // Two steps. (1) The page's rowids: only the filter and sort columns are read (ties broken by
+  // rowid, which is unique and follows first_seen; comparing conv_id strings doubled the top-N),
+  // while the count runs on a second connection. (2) Those rows with every column: the rowid range
+  // and the sort-key range let the scan skip row groups and fetch the wide columns for few rows.
+  // LIMIT/OFFSET are literals (integers computed above): as parameters DuckDB plans a full sort.
+  const order = `${sortCol} ${dir} NULLS LAST, rowid`;
+  const cache = counts.get(db) ?? new Map<string, number>();
+  counts.set(db, cache);
+  const key = `${analyzedAt}|${f.where}|${JSON.stringify(f.params)}`;
+  const cached = cache.get(key);
+  const [total, page] = await Promise.all([
+    cached !== undefined
+      ? { n: cached }
+      : db.use((c) => c.one<{ n: number }>(`SELECT count(*) AS n FROM conversations WHERE ${f.where}`, f.params)).then((r) => {
+          if (cache.size >= COUNT_CACHE) cache.delete(cache.keys().next().value!);
+          if (r) cache.set(key, Number(r.n));
+          return r;
+        }),
+    db.use((c) => c.all<{ r: number; k: unknown }>(`SELECT rowid AS r, ${sortCol} AS k FROM conversations WHERE ${f.where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, f.params)),
   ]);
+  if (page.length === 0) return { total: Number(total?.n ?? 0), offset, rows: [] };
+  const ids = page.map((p) => Number(p.r));
+  const keys = page.map((p) => p.k);
+  const params: SqlParams = {};
+  let keyRange = '';
+  if (keys.every((k) => typeof k === 'number' || typeof k === 'string')) {
+    const sorted = [...(keys as (number | string)[])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    Object.assign(params, { k0: sorted[0]!, k1: sorted[sorted.length - 1]! });
+    keyRange = ` AND ${sortCol} BETWEEN $k0 AND $k1`;
+  }
+  const rows = await db.use((c) =>
+    c.all<Record<string, unknown>>(
+      `SELECT ${COLUMNS}, rowid AS r FROM conversations
+       WHERE rowid BETWEEN ${Math.min(...ids)} AND ${Math.max(...ids)}${keyRange} AND rowid IN (${ids.join(', ')})`,
+      params,
+    ),
+  );
+  const at = new Map(ids.map((id, i) => [id, i]));
+  rows.sort((a, b) => at.get(Number(a.r))! - at.get(Number(b.r))!);
   return { total: Number(total?.n ?? 0), offset, rows: rows.map(toRow) };
 }
 

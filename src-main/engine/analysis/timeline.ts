@@ -38,6 +38,9 @@ function series(key: string, label: string, unit: Series['unit'], g: number, row
 }
 
 export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<TimelineResult> {
+  // The series are independent queries: each runs on its own connection, all at once (on a large
+  // case the conversation-filtered ones are scans; in parallel the slowest sets the latency).
+  const par = <T,>(sql: string, p: SqlParams) => db.use((cx) => qa<T>(cx, sql, p));
   return db.use(async (c) => {
     const span = (await dataSpan(c)) ?? { from: Math.floor(Date.now() / 1000) - 3600, to: Math.floor(Date.now() / 1000) };
     const from = q.from ? Math.floor(Date.parse(q.from) / 1000) : span.from;
@@ -69,25 +72,24 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
     const flowWhere = fw.join(' AND ');
     const convFiltered = !!(f.cidr || f.port !== undefined || f.protocol !== undefined || f.state);
 
-    let flowBytes: Series[];
+    let flowBytesP: Promise<Series[]>;
     if (convFiltered) {
       // Address/port filters: the rollup has no addresses, so draw from conversations (bytes at their first bucket).
       const cf = conversationFilter({ ...f, from: undefined, to: undefined }, tunnelVpn);
-      const rows = await qa<{ b: number; v: number }>(c, 
+      flowBytesP = par<{ b: number; v: number }>(
         `SELECT first_seen - first_seen % $g AS b, sum(bytes_fwd + bytes_rev) AS v FROM conversations
          WHERE ${cf.where} AND first_seen >= $a AND first_seen < $z GROUP BY 1 ORDER BY 1`,
         { ...cf.params, ...base },
-      );
-      flowBytes = [series('conversations:filtered', 'Bytes of matching conversations', 'bytes', g, rows)];
+      ).then((rows) => [series('conversations:filtered', 'Bytes of matching conversations', 'bytes', g, rows)]);
     } else {
-      const rows = await qa<{ k: string; label: string; b: number; v: number }>(c, 
+      flowBytesP = par<{ k: string; label: string; b: number; v: number }>(
         `SELECT CASE WHEN tbl = 'tgw_flows' THEN 'tgw:' || attachment ELSE 'vpc:' || coalesce(action, '-') END AS k,
            CASE WHEN tbl = 'tgw_flows' THEN 'TGW ' || attachment || ' (in)' ELSE 'VPC flow logs ' || coalesce(action, '') END AS label,
            bucket - bucket % $g AS b, sum(bytes) AS v
          FROM rollup_flows WHERE ${flowWhere} AND (tbl = 'vpc_flows' OR direction = 'ingress' OR direction IS NULL)
          GROUP BY 1, 2, 3 ORDER BY 1, 3`,
         fp,
-      );
+      ).then((rows) => {
       const byKey = new Map<string, { label: string; rows: { b: number; v: number }[] }>();
       for (const r of rows) {
         const s = byKey.get(r.k) ?? { label: r.label, rows: [] };
@@ -95,30 +97,20 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
         byKey.set(r.k, s);
       }
       const vpnOf = new Map(tunnels.filter((t) => t.attachmentId).map((t) => [t.attachmentId!, t.vpnId]));
-      flowBytes = [...byKey.entries()].map(([k, s]) => {
+      return [...byKey.entries()].map(([k, s]) => {
         const att = k.startsWith('tgw:') ? k.slice(4) : null;
         return series(k, att && vpnOf.has(att) ? `${s.label} ${vpnOf.get(att)}` : s.label, 'bytes', g, s.rows);
       });
+      });
     }
 
-    const rejects = series(
-      'rejects',
-      'REJECT records',
-      'count',
-      g,
-      await qa(c, `SELECT bucket - bucket % $g AS b, sum(records) AS v FROM rollup_flows WHERE ${flowWhere} AND action = 'REJECT' GROUP BY 1 ORDER BY 1`, fp),
-    );
-    const tgwLost = series(
-      'tgw-lost',
-      'Packets dropped by the Transit Gateway',
-      'packets',
-      g,
-      await qa(c, 
-        `SELECT bucket - bucket % $g AS b, sum(lost_no_route + lost_blackhole + lost_mtu + lost_ttl) AS v FROM rollup_flows
-         WHERE ${flowWhere} AND tbl = 'tgw_flows' GROUP BY 1 HAVING v > 0 ORDER BY 1`,
-        fp,
-      ),
-    );
+    const rejectsP = par<{ b: number; v: number }>(`SELECT bucket - bucket % $g AS b, sum(records) AS v FROM rollup_flows WHERE ${flowWhere} AND action = 'REJECT' GROUP BY 1 ORDER BY 1`, fp)
+      .then((rows) => series('rejects', 'REJECT records', 'count', g, rows));
+    const tgwLostP = par<{ b: number; v: number }>(
+      `SELECT bucket - bucket % $g AS b, sum(lost_no_route + lost_blackhole + lost_mtu + lost_ttl) AS v FROM rollup_flows
+       WHERE ${flowWhere} AND tbl = 'tgw_flows' GROUP BY 1 HAVING v > 0 ORDER BY 1`,
+      fp,
+    ).then((rows) => series('tgw-lost', 'Packets dropped by the Transit Gateway', 'packets', g, rows));
     const stateSeries = async (state: string, label: string) => {
       const cp: SqlParams = { ...base, st: state };
       const w = ['bucket >= $a', 'bucket < $z', 'state = $st'];
@@ -132,20 +124,20 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
       }
       if (f.cidr || f.path || f.capturePoint) {
         const cf = conversationFilter({ cidr: f.cidr, path: f.path, capturePoint: f.capturePoint, port: f.port, protocol: f.protocol, state: state as never }, tunnelVpn);
-        return series(state, label, 'count', g, await qa(c, 
+        return series(state, label, 'count', g, await par<{ b: number; v: number }>(
           `SELECT first_seen - first_seen % $g AS b, count(*) AS v FROM conversations WHERE ${cf.where} AND first_seen >= $a AND first_seen < $z GROUP BY 1 ORDER BY 1`,
           { ...cf.params, ...base },
         ));
       }
-      return series(state, label, 'count', g, await qa(c, 
+      return series(state, label, 'count', g, await par<{ b: number; v: number }>(
         `SELECT bucket - bucket % $g AS b, sum(conversations) AS v FROM rollup_conversations WHERE ${w.join(' AND ')} GROUP BY 1 ORDER BY 1`,
         cp,
       ));
     };
-    const halfOpen = await stateSeries('half-open', 'Half-open TCP conversations');
-    const synNoSynAck = await stateSeries('syn-no-synack', 'SYN without SYN-ACK');
+    const halfOpenP = stateSeries('half-open', 'Half-open TCP conversations');
+    const synNoSynAckP = stateSeries('syn-no-synack', 'SYN without SYN-ACK');
 
-    const tunnelRows = await qa<{ vpn_id: string; tunnel_ip: string; metric: string; p: number; b: number; v: number }>(c, 
+    const tunnelRowsP = par<{ vpn_id: string; tunnel_ip: string; metric: string; p: number; b: number; v: number }>(
       `WITH pts AS (
          -- The same series imported twice (get-metric-data and get-metric-statistics) counts once.
          SELECT vpn_id, tunnel_ip, metric, epoch(ts)::BIGINT AS t, max(value) AS value, max(greatest(coalesce(period_s, 300), $g)) AS p
@@ -158,6 +150,15 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
        FROM pts GROUP BY vpn_id, tunnel_ip, metric, p, t - t % p ORDER BY b`,
       base,
     );
+    const eventsP = db.use((cx) => timelineEvents(cx, a, to));
+    const findingsP = par<{ id: string; kind: FindingKind; severity: Severity; s: number; e: number; title: string }>(
+      `SELECT finding_id AS id, kind, severity, epoch_ms(start_ts) AS s, epoch_ms(end_ts) AS e, title FROM findings
+       WHERE end_ts >= to_timestamp($a) AND start_ts < to_timestamp($z) ORDER BY start_ts`,
+      base,
+    );
+    const [flowBytes, rejects, tgwLost, halfOpen, synNoSynAck, tunnelRows, events, findings] = await Promise.all([
+      flowBytesP, rejectsP, tgwLostP, halfOpenP, synNoSynAckP, tunnelRowsP, eventsP, findingsP,
+    ]);
     const tunnelSeries = tunnels
       .filter((t) => !f.path || f.path === t.tunnelIp || f.path === t.vpnId || f.path === t.attachmentId)
       .map((t) => {
@@ -176,12 +177,6 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
         };
       });
 
-    const events = await timelineEvents(c, a, to);
-    const findings = await qa<{ id: string; kind: FindingKind; severity: Severity; s: number; e: number; title: string }>(c, 
-      `SELECT finding_id AS id, kind, severity, epoch_ms(start_ts) AS s, epoch_ms(end_ts) AS e, title FROM findings
-       WHERE end_ts >= to_timestamp($a) AND start_ts < to_timestamp($z) ORDER BY start_ts`,
-      base,
-    );
     return {
       from: a * 1000,
       to: to * 1000,

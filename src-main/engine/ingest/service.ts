@@ -2,6 +2,15 @@
  * The ingest service: walks folders, hashes each file, skips files the case already holds, picks
  * a format handler from content and loads the file inside ONE transaction together with its
  * sources row, so a cancel or a failure leaves the case exactly as it was before that file.
+ *
+ * Flow-log text files of one layout (S3 delivery, CloudWatch export tasks) go in batches
+ * (batch.ts): several files in ONE transaction. The rule there: a file is complete when its batch
+ * commits. A cancel leaves the case as it was before the batch (its files are reported cancelled;
+ * every earlier batch or file stays); a failure rolls the batch back and imports its files again
+ * one by one, each in its own transaction as above.
+ *
+ * describe-flow-logs files are read first, whatever the order given, so that headerless
+ * CloudWatch flow records of the same import get their flow log's LogFormat (flow-logs.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -16,7 +25,7 @@ import type { IngestFileResult, IngestOptions, IngestProgress, IngestSummary, So
 import { batchKey, dropBatch, stageBatch, writeBatch, type BatchFile, type BatchPlan } from './batch.ts';
 import { explainUnknown, pickHandler, probeFile, readSample, type Pick, type Probe } from './detect.ts';
 import { DEFAULT_VPC_LAYOUT, kindOfLayout, parseUserFormat } from './fields.ts';
-import { cloudWatchLayout, flowLogsInCase, isDescribeFlowLogs, readFlowLogsFile } from './flow-logs.ts';
+import { cloudWatchLayout, flowLogsInCase, isDescribeFlowLogs, readFlowLogsFile, type FlowLogDef } from './flow-logs.ts';
 import { flowTextHandler, streamFromPath } from './formats/flow-text.ts';
 import { dropStaged, stageLines } from './lines.ts';
 import type { Detection, IngestInput, LoadContext, LoadResult, Sample } from './types.ts';
@@ -129,7 +138,7 @@ async function ingestBatch(db: Db, files: Planned[], signal: AbortSignal, myTurn
   const list = files.map((p) => p.batch!.file);
   const cancelled = (): OneResult[] =>
     files.map((p) => ({
-      file: { path: p.display, kind: plan.kind, outcome: 'cancelled', records: 0, quarantined: 0, message: 'cancelled; the case is as it was before this file' },
+      file: { path: p.display, kind: plan.kind, outcome: 'cancelled', records: 0, quarantined: 0, message: 'cancelled; the case is as it was before this file and the files read together with it' },
       timeMin: null,
       timeMax: null,
     }));
@@ -177,7 +186,7 @@ export async function ingestInputs(db: Db, given: IngestInput[], options: Ingest
   // of headerless CloudWatch flow records in the same import.
   const isFlowLogs = await Promise.all(given.map((i) => isDescribeFlowLogs(i.localPath).catch(() => false)));
   const inputs = [...given.filter((_, k) => isFlowLogs[k]), ...given.filter((_, k) => !isFlowLogs[k])];
-  const flowLogs = await flowLogsInCase(db).catch(() => []);
+  const flowLogs: FlowLogDef[] = await flowLogsInCase(db).catch(() => []);
   for (const [k, i] of given.entries()) if (isFlowLogs[k]) flowLogs.push(...(await readFlowLogsFile(i.localPath).catch(() => [])));
   const jobId = control.jobId ?? randomUUID();
   const signal = control.signal ?? new AbortController().signal;
@@ -303,6 +312,8 @@ export async function ingestInputs(db: Db, given: IngestInput[], options: Ingest
       const unit = await nextUnit();
       if (!unit) return;
       try {
+        // Units planned ahead but not started before a cancel are left out, as files never read.
+        if (signal.aborted) continue;
         if (!unit.batch) {
           finish(unit.files[0]!, await one(unit.files[0]!, () => turn(unit.u)));
         } else {

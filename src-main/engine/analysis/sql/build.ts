@@ -147,8 +147,7 @@ WITH nms AS (
     first_seen - first_seen % 300 AS b5,
     CASE WHEN ${words(k).map((w) => `coalesce(ai${w}_fwd, 0) & va${w} <> 0`).join(' OR ')} THEN 'in' ELSE 'out' END AS df,
     CASE WHEN ${words(k).map((w) => `coalesce(ai${w}_rev, 0) & va${w} <> 0`).join(' OR ')} THEN 'in' ELSE 'out' END AS dr,
-    ${['fwd', 'rev'].map((side) => `${decode('cp', side, k)} AS cps_${side}, ${decode('at', side, k)} AS atts_${side},
-    ${decode('ai', side, k)} AS ain_${side}, ${decode('vp', side, k)} AS vpn_${side}`).join(',\n    ')}
+    ${decode('vp', 'fwd', k)} AS vpn_fwd, ${decode('vp', 'rev', k)} AS vpn_rev
   FROM dir, nms, va
 ), fin AS (
 SELECT
@@ -177,14 +176,21 @@ SELECT
   coalesce(nrej_fwd, 0) AS rejects_fwd, coalesce(nrej_rev, 0) AS rejects_rev,
   CASE WHEN nrej_all = 0 THEN 'ACCEPT'
        WHEN nrej_all = coalesce(n_fwd, 0) + coalesce(n_rev, 0) THEN 'REJECT' ELSE 'MIXED' END AS action,
-  coalesce(cps_fwd, []) AS capture_fwd, coalesce(cps_rev, []) AS capture_rev, coalesce(atts_fwd, []) AS attach_fwd, coalesce(atts_rev, []) AS attach_rev,
-  coalesce(vpn_fwd, []) AS vpn_fwd, coalesce(vpn_rev, []) AS vpn_rev, coalesce(ain_fwd, []) AS enter_fwd, coalesce(ain_rev, []) AS enter_rev,
+  ${['fwd', 'rev'].flatMap((side) => ['cp', 'at', 'ai'].flatMap((set) => words(k).map((w) => `${set}${w}_${side}`))).join(', ')},
+  coalesce(vpn_fwd, []) AS vpn_fwd, coalesce(vpn_rev, []) AS vpn_rev,
   tf.tunnel_ip AS tunnel_fwd, tr.tunnel_ip AS tunnel_rev
 FROM st
   LEFT JOIN tunnel_dir tf ON tf.vpn_id = st.vpn_fwd[1] AND tf.bucket = st.b5 AND tf.dir = st.df
   LEFT JOIN tunnel_dir tr ON tr.vpn_id = st.vpn_rev[1] AND tr.bucket = st.b5 AND tr.dir = st.dr
 )
-SELECT *, ${ipv4Num('client')} AS client_v4, ${ipv4Num('server')} AS server_v4 FROM fin ORDER BY first_seen`;
+-- Sorted while the sets are still integer masks (cheaper to sort than lists of names), decoded after;
+-- the projection keeps the sorted order for the INSERT.
+SELECT conv_id, p, lo, lop, hi, hip, seq, client, client_port, server, server_port, client_is_lo, state, first_seen, last_seen,
+  bytes_fwd, bytes_rev, packets_fwd, packets_rev, flags_fwd, flags_rev, records_fwd, records_rev, rejects_fwd, rejects_rev, action,
+  ${decode('cp', 'fwd', k)}, ${decode('cp', 'rev', k)}, ${decode('at', 'fwd', k)}, ${decode('at', 'rev', k)},
+  vpn_fwd, vpn_rev, ${decode('ai', 'fwd', k)}, ${decode('ai', 'rev', k)}, tunnel_fwd, tunnel_rev,
+  ${ipv4Num('client')}, ${ipv4Num('server')}
+FROM (SELECT * FROM fin ORDER BY first_seen) CROSS JOIN nms`;
 };
 
 /**

@@ -22,7 +22,9 @@ export function cidrPredicate(cols: string[], cidr: string, params: SqlParams, n
     const size = 2 ** (32 - c.len);
     params[`${name}_lo`] = c.base;
     params[`${name}_hi`] = c.base + size - 1;
-    return `(${cols.map((col, i) => `${numCols?.[i] ?? ipv4Int(col)} BETWEEN $${name}_lo AND $${name}_hi`).join(' OR ')})`;
+    // Typed like the column, so the comparison needs no cast of the column and is pushed into the scan.
+    const cast = numCols ? '::UINTEGER' : '';
+    return `(${cols.map((col, i) => `${numCols?.[i] ?? ipv4Int(col)} BETWEEN $${name}_lo${cast} AND $${name}_hi${cast}`).join(' OR ')})`;
   }
   if (cidr.includes(':')) {
     // IPv6: match on the textual prefix before '::' or the exact address.

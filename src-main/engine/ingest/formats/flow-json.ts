@@ -16,7 +16,14 @@ export function detectFlowJson(sample: Sample): Detection | null {
   const head = sample.head.trimStart();
   if (!head.startsWith('{') && !head.startsWith('[')) return null;
   const m = MESSAGE.exec(head);
-  if (!m) return null;
+  if (!m) {
+    // A page with no events (`aws logs filter-log-events` / `get-log-events` for a quiet window):
+    // zero records, nothing to quarantine.
+    if (/^\{\s*"events"\s*:\s*\[\s*\]/.test(head) || (/"events"\s*:\s*\[\s*\]/.test(head) && /"(nextForwardToken|searchedLogStreams|nextBackwardToken)"\s*:/.test(head))) {
+      return { kind: 'vpc_flows', format: 'cwl-events', confidence: 0.3, hints: { mode: 'documents' } };
+    }
+    return null;
+  }
   let message: string;
   try {
     message = JSON.parse(m[1]!) as string;

@@ -5,6 +5,7 @@
 import type { FormatHandler } from '../types.ts';
 import { bgpLogHandler } from './bgp-log.ts';
 import { configHandler } from './config.ts';
+import { cwlMarkerHandler } from './cwl-marker.ts';
 import { metricQueriesHandler, metricsHandler } from './metrics.ts';
 import { vpnLogHandler } from './vpn-log.ts';
 import { flowJsonHandler } from './flow-json.ts';
@@ -20,4 +21,5 @@ export const handlers: FormatHandler[] = [
   vpnLogHandler,
   bgpLogHandler,
   configHandler,
+  cwlMarkerHandler,
 ];
