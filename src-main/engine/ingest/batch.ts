@@ -114,14 +114,17 @@ export async function stageBatch(c0: Conn, plan: BatchPlan, files: BatchFile[]):
      FROM (SELECT unnest(range(${files.length}))::INTEGER AS fi, unnest([${files.map((f) => (f.stream === null ? 'NULL' : lit(f.stream))).join(', ')}]::VARCHAR[]) AS stream) f
      LEFT JOIN (SELECT fi, min(rowid) AS r0, count(*) AS n FROM ${RAW} GROUP BY fi) r USING (fi)`,
   );
-  const counts = await conn.all<{ fi: number; n: number }>(`SELECT fi, n FROM ${FILES} ORDER BY fi`);
+  const counts = await conn.all<{ fi: number; r0: number; n: number }>(`SELECT fi, r0, n FROM ${FILES} ORDER BY fi`);
   const allHeaders = headers;
   const spec = { kind: plan.kind, src: '', params: {}, segments: [{ lo: null, hi: null, names: plan.names }], headers: allHeaders, tsPrefix: plan.tsPrefix, latin1: false };
   const present = presentColumns(spec);
   const out = new Set([...present, ...OVERLAP_KEY[plan.kind], 'start_time', 'end_time']);
   const parse: ParsePlan = { kind: plan.kind, names: plan.names, tsPrefix: plan.tsPrefix, latin1: false, batch: true };
-  const src = `(SELECT r.fi, r.rowid - f.r0 + 1 AS line, r.t, NULL::TIMESTAMPTZ AS ev_ts, f.stream, NULL::VARCHAR AS pre_reason, NULL::VARCHAR AS raw, false AS meta
-    FROM ${RAW} r JOIN ${FILES} f ON r.fi = f.fi)`;
+  // Per-file first rowid and stream as list lookups (no join over every line).
+  const firsts = `([${counts.map((c) => String(Math.trunc(Number(c.r0)))).join(', ')}]::BIGINT[])`;
+  const streams = plan.tsPrefix ? `([${files.map((f) => (f.stream === null ? 'NULL' : lit(f.stream))).join(', ')}]::VARCHAR[])[fi + 1]` : 'NULL::VARCHAR';
+  const src = `(SELECT fi, rowid - ${firsts}[fi + 1] + 1 AS line, t, NULL::TIMESTAMPTZ AS ev_ts, ${streams} AS stream, NULL::VARCHAR AS pre_reason, NULL::VARCHAR AS raw, false AS meta
+    FROM ${RAW})`;
   const sel = typedSelect(parse, src, allHeaders, out);
   // Every row already carries its file and line, so the parse may run out of order (faster).
   await conn.run('SET preserve_insertion_order = false');
@@ -158,21 +161,33 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
      WHERE sha256 IN (SELECT unnest([${files.map((f) => lit(f.sha256)).join(', ')}]::VARCHAR[])) GROUP BY sha256`,
   );
   for (const d of dup) seen.set(d.sha256, { path: d.path, kind: d.kind });
-  const sids: (number | null)[] = [];
+  const fresh: number[] = [];
   for (const [i, f] of files.entries()) {
     const earlier = seen.get(f.sha256);
-    if (earlier) {
-      results[i]!.duplicateOf = earlier;
-      sids.push(null);
-      continue;
+    if (earlier) results[i]!.duplicateOf = earlier;
+    else {
+      fresh.push(i);
+      seen.set(f.sha256, { path: f.display, kind: plan.kind });
     }
-    const row = await conn.one<{ id: number }>(
-      `INSERT INTO sources (path, kind, format, sha256, bytes, etag, status) VALUES ($path, $kind, $format, $sha, $bytes, $etag, 'complete') RETURNING source_id AS id`,
-      { path: f.display, kind: plan.kind, format: f.format, sha: f.sha256, bytes: f.bytes, etag: f.etag },
-    );
-    sids.push(row!.id);
-    seen.set(f.sha256, { path: f.display, kind: plan.kind });
   }
+  // One statement for the batch's sources rows; ids are handed out in file order.
+  const idBySha = new Map<string, number>();
+  if (fresh.length) {
+    const values = fresh
+      .map((i) => {
+        const f = files[i]!;
+        return `(${i}, ${lit(f.display)}, ${lit(f.format)}, ${lit(f.sha256)}, ${Number(f.bytes)}::BIGINT, ${f.etag === null ? 'NULL' : lit(f.etag)}::VARCHAR)`;
+      })
+      .join(', ');
+    const rows = await conn.all<{ id: number; sha: string }>(
+      `INSERT INTO sources (path, kind, format, sha256, bytes, etag, status)
+       SELECT p, ${lit(plan.kind)}, fmt, h, b, e, 'complete' FROM (VALUES ${values}) AS x(i, p, fmt, h, b, e) ORDER BY i
+       RETURNING source_id AS id, sha256 AS sha`,
+    );
+    for (const r of rows) idBySha.set(r.sha, r.id);
+  }
+  const sids: (number | null)[] = files.map((f, i) => (results[i]!.duplicateOf ? null : (idBySha.get(f.sha256) ?? null)));
+  if (fresh.some((i) => sids[i] === null)) throw new Error('sources rows of the batch were not all created');
   const skip = sids.flatMap((s, i) => (s === null ? [i] : []));
   if (skip.length) await conn.run(`DELETE FROM ${TYPED_TABLE} WHERE fi IN (${skip.join(', ')})`);
   const sidList = `([${sids.map((s) => (s === null ? 'NULL' : String(Number(s)))).join(', ')}]::INTEGER[])`;
@@ -188,35 +203,47 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
   if (ranges.length) {
     const lo = Math.min(...ranges.map((r) => r.lo));
     const hi = Math.max(...ranges.map((r) => r.hi));
-    const existing = await conn.one<{ n: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table} WHERE start_time BETWEEN $lo AND $hi) AS n`, { lo, hi });
+    // The case's rows in the batch's time range; only batch rows inside their span can match.
+    const existing = await conn.one<{ lo: number | null; hi: number | null }>(
+      `SELECT min(start_time) AS lo, max(start_time) AS hi FROM ${table} WHERE start_time BETWEEN $lo AND $hi`,
+      { lo, hi },
+    );
     check();
-    if (existing?.n) {
+    if (existing?.lo !== null && existing?.lo !== undefined) {
+      const span = { lo: existing.lo, hi: existing.hi };
       await conn.run(
         `UPDATE ${TYPED_TABLE} SET cls = 'overlap' WHERE rowid IN (
            SELECT n.rowid FROM ${TYPED_TABLE} n
            SEMI JOIN (SELECT ${key.join(', ')} FROM ${table} WHERE start_time BETWEEN $lo AND $hi) e ON ${same('n', 'e')}
-           WHERE n.cls = 'row')`,
-        { lo, hi },
+           WHERE n.cls = 'row' AND n.start_time BETWEEN $lo AND $hi)`,
+        span,
       );
       check();
     }
-    // Earlier files of the batch: for file f, the span of every earlier file's start times.
-    const cover: { fi: number; lo: number; hi: number }[] = [];
-    let clo = Infinity;
-    let chi = -Infinity;
-    for (const r of ranges) {
-      if (clo <= r.hi && chi >= r.lo) cover.push({ fi: r.fi, lo: Math.max(clo, r.lo), hi: Math.min(chi, r.hi) });
-      clo = Math.min(clo, r.lo);
-      chi = Math.max(chi, r.hi);
-    }
-    if (cover.length) {
-      const wlo = Math.min(...cover.map((c) => c.lo));
-      const whi = Math.max(...cover.map((c) => c.hi));
-      const cov = `(SELECT unnest([${cover.map((c) => c.fi).join(', ')}]) AS fi, unnest([${cover.map((c) => c.lo).join(', ')}]::BIGINT[]) AS lo, unnest([${cover.map((c) => c.hi).join(', ')}]::BIGINT[]) AS hi)`;
+    // Earlier files of the batch. A duplicate pair (row of file f, row of an earlier file g) has
+    // one start time inside both files' ranges, so only rows of f within the span of the files
+    // before it, and rows of g within the span of the files after it, need comparing.
+    const span = (list: typeof ranges) => {
+      const out: { fi: number; lo: number; hi: number }[] = [];
+      let clo = Infinity;
+      let chi = -Infinity;
+      for (const r of list) {
+        if (clo <= r.hi && chi >= r.lo) out.push({ fi: r.fi, lo: Math.max(clo, r.lo), hi: Math.min(chi, r.hi) });
+        clo = Math.min(clo, r.lo);
+        chi = Math.max(chi, r.hi);
+      }
+      return out;
+    };
+    const before = span(ranges);
+    const after = span([...ranges].reverse());
+    if (before.length && after.length) {
+      const rel = (c: { fi: number; lo: number; hi: number }[]) =>
+        `(SELECT unnest([${c.map((x) => x.fi).join(', ')}]) AS fi, unnest([${c.map((x) => x.lo).join(', ')}]::BIGINT[]) AS lo, unnest([${c.map((x) => x.hi).join(', ')}]::BIGINT[]) AS hi)`;
       await conn.run(
         `UPDATE ${TYPED_TABLE} SET cls = 'overlap' WHERE rowid IN (
-           SELECT n.rowid FROM ${TYPED_TABLE} n JOIN ${cov} c ON n.fi = c.fi AND n.start_time BETWEEN c.lo AND c.hi
-           JOIN (SELECT fi, ${key.join(', ')} FROM ${TYPED_TABLE} WHERE cls IN ('row', 'overlap') AND start_time BETWEEN ${wlo} AND ${whi}) e
+           SELECT n.rowid FROM ${TYPED_TABLE} n JOIN ${rel(before)} c ON n.fi = c.fi AND n.start_time BETWEEN c.lo AND c.hi
+           JOIN (SELECT x.fi, ${key.map((k) => `x.${k}`).join(', ')} FROM ${TYPED_TABLE} x JOIN ${rel(after)} a ON x.fi = a.fi AND x.start_time BETWEEN a.lo AND a.hi
+                 WHERE x.cls IN ('row', 'overlap')) e
              ON ${same('n', 'e')} AND e.fi < n.fi
            WHERE n.cls = 'row')`,
       );
@@ -252,6 +279,7 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
      FROM ${TYPED_TABLE} GROUP BY fi`,
   );
   const byFi = new Map(counts.map((c) => [c.fi, c]));
+  const updates: string[] = [];
   for (const [i, f] of files.entries()) {
     const sid = sids[i];
     if (sid === null || sid === undefined) continue;
@@ -269,16 +297,19 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
       fields: staged.fields,
     };
     if (r.linesRead !== staged.lines[i]) throw new Error(`batch line count mismatch for ${f.display}: ${r.linesRead} of ${staged.lines[i]}`);
-    await conn.run(
-      `UPDATE sources SET kind = $kind, format = $format, fields = $fields, lines_read = $lines, records = $records, header_lines = $headers,
-         blank_lines = $blanks, overlap_records = $overlap, quarantined = $quarantined, time_min = $tmin::TIMESTAMPTZ, time_max = $tmax::TIMESTAMPTZ
-       WHERE source_id = $id`,
-      {
-        id: sid, kind: plan.kind, format: f.format, fields: r.fields, lines: r.linesRead, records: r.records, headers: r.headerLines, blanks: r.blankLines,
-        overlap: r.overlapRecords, quarantined: r.quarantined, tmin: r.timeMin, tmax: r.timeMax,
-      },
+    const n = (x: number) => String(Math.trunc(Number(x)));
+    const ts = (x: string | null) => (x === null ? 'NULL::TIMESTAMPTZ' : `${lit(x)}::TIMESTAMPTZ`);
+    updates.push(
+      `(${n(sid)}, ${n(r.linesRead)}::BIGINT, ${n(r.records)}::BIGINT, ${n(r.headerLines)}::BIGINT, ${n(r.blankLines)}::BIGINT, ${n(r.overlapRecords)}::BIGINT, ${n(r.quarantined)}::BIGINT, ${ts(r.timeMin)}, ${ts(r.timeMax)})`,
     );
     results[i]!.result = r;
+  }
+  if (updates.length) {
+    await conn.run(
+      `UPDATE sources SET fields = ${lit(staged.fields)}, lines_read = x.l, records = x.r, header_lines = x.h, blank_lines = x.b, overlap_records = x.o,
+         quarantined = x.q, time_min = x.tmin, time_max = x.tmax
+       FROM (VALUES ${updates.join(', ')}) AS x(id, l, r, h, b, o, q, tmin, tmax) WHERE sources.source_id = x.id`,
+    );
   }
   await conn.run(`DROP TABLE IF EXISTS ${TYPED_TABLE}; DROP TABLE IF EXISTS ${FILES}`);
   return results;
