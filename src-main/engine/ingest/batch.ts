@@ -16,7 +16,7 @@
 import type { Conn } from '../db/index.ts';
 import { AppError } from '../../shared/result.ts';
 import { OVERLAP_KEY, parseFieldList, type FlowKind } from './fields.ts';
-import { pick, presentColumns } from './flow-load.ts';
+import { ACCOUNTING, accountingResult, pick, presentColumns, type Accounting } from './flow-load.ts';
 import { TYPED_TABLE, typedSelect, type ParsePlan } from './flow-sql.ts';
 import type { LoadResult } from './types.ts';
 
@@ -269,33 +269,14 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
      SELECT ${sidList}[fi + 1], ([${files.map((f) => lit(f.display)).join(', ')}]::VARCHAR[])[fi + 1], line, left(t, 4096), reason
      FROM ${TYPED_TABLE} WHERE cls = 'bad' ORDER BY fi, line`,
   );
-  const counts = await conn.all<{
-    fi: number; lines: number; rows: number; headers: number; blanks: number; overlap: number; bad: number; tmin: string | null; tmax: string | null;
-  }>(
-    `SELECT fi, count(*) AS lines, count(*) FILTER (cls = 'row') AS rows, count(*) FILTER (cls = 'header') AS headers,
-       count(*) FILTER (cls = 'blank') AS blanks, count(*) FILTER (cls = 'overlap') AS overlap, count(*) FILTER (cls = 'bad') AS bad,
-       to_timestamp(min(start_time) FILTER (cls IN ('row', 'overlap'))) AS tmin,
-       to_timestamp(max(coalesce(end_time, start_time)) FILTER (cls IN ('row', 'overlap'))) AS tmax
-     FROM ${TYPED_TABLE} GROUP BY fi`,
-  );
+  const counts = await conn.all<Accounting & { fi: number }>(`SELECT fi, ${ACCOUNTING} FROM ${TYPED_TABLE} GROUP BY fi`);
   const byFi = new Map(counts.map((c) => [c.fi, c]));
   const updates: string[] = [];
   for (const [i, f] of files.entries()) {
     const sid = sids[i];
     if (sid === null || sid === undefined) continue;
     const c = byFi.get(i);
-    const r: LoadResult & { fields: string } = {
-      kind: plan.kind,
-      linesRead: c?.lines ?? 0,
-      records: c?.rows ?? 0,
-      headerLines: c?.headers ?? 0,
-      blankLines: c?.blanks ?? 0,
-      overlapRecords: c?.overlap ?? 0,
-      quarantined: c?.bad ?? 0,
-      timeMin: c?.tmin ?? null,
-      timeMax: c?.tmax ?? null,
-      fields: staged.fields,
-    };
+    const r: LoadResult & { fields: string } = { ...accountingResult(plan.kind, c), fields: staged.fields };
     if (r.linesRead !== staged.lines[i]) throw new Error(`batch line count mismatch for ${f.display}: ${r.linesRead} of ${staged.lines[i]}`);
     const n = (x: number) => String(Math.trunc(Number(x)));
     const ts = (x: string | null) => (x === null ? 'NULL::TIMESTAMPTZ' : `${lit(x)}::TIMESTAMPTZ`);

@@ -83,6 +83,37 @@ export async function typeFlows(ctx: LoadContext, spec: FlowLoadSpec): Promise<s
   return present;
 }
 
+/** Line accounting over the typed table: every line is a row, header, blank, overlap duplicate or bad (quarantined). */
+export const ACCOUNTING = `count(*) AS lines, count(*) FILTER (cls = 'row') AS rows, count(*) FILTER (cls = 'header') AS headers,
+  count(*) FILTER (cls = 'blank') AS blanks, count(*) FILTER (cls = 'overlap') AS overlap, count(*) FILTER (cls = 'bad') AS bad,
+  to_timestamp(min(start_time) FILTER (cls IN ('row', 'overlap'))) AS tmin,
+  to_timestamp(max(coalesce(end_time, start_time)) FILTER (cls IN ('row', 'overlap'))) AS tmax`;
+
+export interface Accounting {
+  lines: number;
+  rows: number;
+  headers: number;
+  blanks: number;
+  overlap: number;
+  bad: number;
+  tmin: string | null;
+  tmax: string | null;
+}
+
+export function accountingResult(kind: FlowKind, c: Accounting | undefined): LoadResult {
+  return {
+    kind,
+    linesRead: c?.lines ?? 0,
+    records: c?.rows ?? 0,
+    headerLines: c?.headers ?? 0,
+    blankLines: c?.blanks ?? 0,
+    overlapRecords: c?.overlap ?? 0,
+    quarantined: c?.bad ?? 0,
+    timeMin: c?.tmin ?? null,
+    timeMax: c?.tmax ?? null,
+  };
+}
+
 export function presentColumns(spec: FlowLoadSpec): string[] {
   const fields = fieldsOf(spec.kind);
   const names = new Set(spec.segments.flatMap((s) => s.names));
@@ -133,27 +164,9 @@ export async function writeFlows(ctx: LoadContext, kind: FlowKind, columns?: str
      SELECT $sid, $file, line, left(t, 4096), reason FROM ${TYPED_TABLE} WHERE cls = 'bad'`,
     { sid: ctx.sourceId, file: ctx.displayPath },
   );
-  const c = await conn.one<{
-    lines: number; rows: number; headers: number; blanks: number; overlap: number; bad: number; tmin: string | null; tmax: string | null;
-  }>(
-    `SELECT count(*) AS lines, count(*) FILTER (cls = 'row') AS rows, count(*) FILTER (cls = 'header') AS headers,
-       count(*) FILTER (cls = 'blank') AS blanks, count(*) FILTER (cls = 'overlap') AS overlap, count(*) FILTER (cls = 'bad') AS bad,
-       to_timestamp(min(start_time) FILTER (cls IN ('row', 'overlap'))) AS tmin,
-       to_timestamp(max(coalesce(end_time, start_time)) FILTER (cls IN ('row', 'overlap'))) AS tmax
-     FROM ${TYPED_TABLE}`,
-  );
+  const c = await conn.one<Accounting>(`SELECT ${ACCOUNTING} FROM ${TYPED_TABLE}`);
   await conn.run(`DROP TABLE IF EXISTS ${TYPED_TABLE}`);
-  return {
-    kind: spec.kind,
-    linesRead: c?.lines ?? 0,
-    records: c?.rows ?? 0,
-    headerLines: c?.headers ?? 0,
-    blankLines: c?.blanks ?? 0,
-    overlapRecords: c?.overlap ?? 0,
-    quarantined: c?.bad ?? 0,
-    timeMin: c?.tmin ?? null,
-    timeMax: c?.tmax ?? null,
-  };
+  return accountingResult(spec.kind, c);
 }
 
 /** ts_typed with the right columns and no rows, for files where no layout pass ran first. */
