@@ -22,6 +22,8 @@ import { runAnalysis } from './analysis/run.ts';
 import { caseSummary } from './ingest/summary.ts';
 import { importFromS3, type S3ImportRequest } from './s3/import.ts';
 
+type AnalysisResult = Awaited<ReturnType<typeof runAnalysis>>;
+
 export type EventListener = <E extends EventName>(event: E, payload: Events[E]) => void;
 
 export interface WorkspaceOptions {
@@ -56,6 +58,7 @@ export class Workspace {
   private readonly listeners = new Set<EventListener>();
   private readonly jobs = new Map<string, Job>();
   private queue: Promise<void> = Promise.resolve();
+  private pendingAnalysis: Promise<AnalysisResult> | null = null;
   /** Serializes open/new/close so two clients cannot race a case switch. */
   private switching: Promise<unknown> = Promise.resolve();
   private shuttingDown = false;
@@ -281,6 +284,23 @@ export class Workspace {
     this.queue = job.done;
     this.jobs.set(job.id, job);
     return { jobId: job.id };
+  }
+
+  /**
+   * Runs the analysis on the open case in the import queue, so it never overlaps an import (it
+   * changes instance-wide DuckDB settings, and would read a half-imported case). Callers that
+   * arrive while one is queued or running share it.
+   */
+  analyze(): Promise<AnalysisResult> {
+    const session = this.requireSession();
+    if (this.pendingAnalysis) return this.pendingAnalysis;
+    const run = this.queue.then(() => runAnalysis(session.db));
+    this.pendingAnalysis = run.finally(() => (this.pendingAnalysis = null));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return this.pendingAnalysis;
   }
 
   /** True when the job was queued or running and is now told to stop. */

@@ -217,7 +217,7 @@ describe('IPC handlers', () => {
     try {
       await buildSmallCase(fresh);
       const events: string[] = [];
-      const ctx = { ws: { requireDb: () => fresh }, emit: (e: string) => events.push(e) } as unknown as HandlerContext;
+      const ctx = { ws: { requireDb: () => fresh, analyze: () => runAnalysis(fresh) }, emit: (e: string) => events.push(e) } as unknown as HandlerContext;
       const list = await analysisHandlers['findings.list']({}, ctx);
       expect(list.map((f) => f.kind)).toContain('tunnel-down');
       expect(events).toEqual(['analysis.done']);

@@ -126,13 +126,9 @@ export async function stageBatch(c0: Conn, plan: BatchPlan, files: BatchFile[]):
   const src = `(SELECT fi, rowid - ${firsts}[fi + 1] + 1 AS line, t, NULL::TIMESTAMPTZ AS ev_ts, ${streams} AS stream, NULL::VARCHAR AS pre_reason, NULL::VARCHAR AS raw, false AS meta
     FROM ${RAW})`;
   const sel = typedSelect(parse, src, allHeaders, out);
-  // Every row already carries its file and line, so the parse may run out of order (faster).
-  await conn.run('SET preserve_insertion_order = false');
-  try {
-    await conn.run(`CREATE TEMP TABLE ${TYPED_TABLE} AS ${sel}`, pick(sel, { now: Math.floor(Date.now() / 1000) }));
-  } finally {
-    await conn.run('RESET preserve_insertion_order');
-  }
+  // preserve_insertion_order is an instance-wide setting: switching it off here (it would make this
+  // parse faster) also reorders the line reads of the file staged in parallel, and so its line numbers.
+  await conn.run(`CREATE TEMP TABLE ${TYPED_TABLE} AS ${sel}`, pick(sel, { now: Math.floor(Date.now() / 1000) }));
   await conn.run(`DROP TABLE ${RAW}`);
   return { columns: present, fields: plan.names.join(' '), lines: counts.map((c) => c.n) };
 }
@@ -252,17 +248,12 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
   }
 
   const cols = staged.columns;
-  // Rows carry (source_id, line); their physical order does not matter, and without it both
-  // threads compress row groups at once.
-  await conn.run('SET preserve_insertion_order = false');
-  try {
-    await conn.run(
-      `INSERT INTO ${table} (source_id, line, ${cols.join(', ')})
-       SELECT ${sidList}[fi + 1], line, ${cols.join(', ')} FROM ${TYPED_TABLE} WHERE cls = 'row'`,
-    );
-  } finally {
-    await conn.run('RESET preserve_insertion_order');
-  }
+  // Rows carry (source_id, line), so their physical order would not matter, but see above: the
+  // order setting is instance-wide and another file's lines are being read meanwhile.
+  await conn.run(
+    `INSERT INTO ${table} (source_id, line, ${cols.join(', ')})
+     SELECT ${sidList}[fi + 1], line, ${cols.join(', ')} FROM ${TYPED_TABLE} WHERE cls = 'row'`,
+  );
   check();
   await conn.run(
     `INSERT INTO quarantine (source_id, file, line, raw, reason)

@@ -7,7 +7,6 @@ import {
   listFindings,
   queryConversations,
   queryTimeline,
-  runAnalysis,
   snapshotAt,
 } from '../../engine/analysis/index.ts';
 import type { ConversationRow } from '../../shared/domain.ts';
@@ -25,7 +24,7 @@ async function ensureAnalyzed(db: Db, ctx: HandlerContext): Promise<void> {
          OR EXISTS (SELECT 1 FROM vpn_events) OR EXISTS (SELECT 1 FROM bgp_events) AS n`,
   );
   if (r && !r.analyzed && r.n) {
-    const res = await runAnalysis(db);
+    const res = await ctx.ws.analyze();
     ctx.emit('analysis.done', { findings: res.findings.length, elapsedMs: res.elapsedMs });
   }
 }
@@ -34,7 +33,7 @@ export const analysisHandlers: Handlers<
   'analysis.run' | 'timeline.query' | 'timeline.snapshot' | 'findings.list' | 'conversations.query' | 'conversations.get' | 'records.get' | 'routes.explain'
 > = {
   async 'analysis.run'(_args, ctx) {
-    const res = await runAnalysis(ctx.ws.requireDb());
+    const res = await ctx.ws.analyze();
     ctx.emit('analysis.done', { findings: res.findings.length, elapsedMs: res.elapsedMs });
     return { findings: res.findings.length, elapsedMs: res.elapsedMs };
   },
