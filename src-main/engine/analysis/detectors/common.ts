@@ -3,6 +3,7 @@ import { qa, qo } from '../sql/query.ts';
 import type { Conn } from '../../db/index.ts';
 import { coverPrefix, fmtTime, isoS, lit, plural, protoName, type Run } from '../util.ts';
 import type { DetectorContext } from './types.ts';
+import type { FindingSubject } from '../../../shared/domain.ts';
 
 /** Detection bucket for conversation-based detectors: coarse enough to smooth 60 s lag and 600 s windows. */
 export const DETECT_BUCKET_S = 300;
@@ -166,6 +167,17 @@ export async function burstDetail(c: Conn, b: StateBurst, where: string): Promis
 
 export function serviceText(server: string, port: number | null, protocol: number): string {
   return port == null || protocol === 1 || protocol === 58 ? `${server} (${protocol === 1 || protocol === 58 ? protoName(protocol) : 'high port'})` : `${server} ${protoName(protocol)} port ${port}`;
+}
+
+/** The subject of a finding about one service: server, port, protocol, client prefix, plus extras (VPN, attachment, ENI). */
+export function serviceSubject(b: StateBurst, clientPrefix: string | null, extra: FindingSubject = {}): FindingSubject {
+  return {
+    dst_addr: b.server,
+    ...(b.serverPort != null ? { dst_port: b.serverPort } : {}),
+    protocol: b.protocol,
+    ...(clientPrefix ? { src_cidr: clientPrefix } : {}),
+    ...extra,
+  };
 }
 
 export function windowText(a: number, b: number): string {

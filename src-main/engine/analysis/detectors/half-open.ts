@@ -5,7 +5,7 @@
  */
 import { qa, qo } from '../sql/query.ts';
 import { cap, plural } from '../util.ts';
-import { attachText, burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText } from './common.ts';
+import { attachText, burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText, serviceSubject } from './common.ts';
 import type { Detector, Draft } from './types.ts';
 
 export const HALF_OPEN_WHERE = "state = 'half-open'";
@@ -36,14 +36,10 @@ export const detectHalfOpen: Detector = async (ctx) => {
         `${synsPer ? ` (${synsPer} SYN packets per connection on average)` : ''} and never sent data, so the SYN-ACKs did not reach it.${retLeg}`,
       start: d.start,
       end: d.end,
-      subject: {
-        dst_addr: b.server,
-        ...(b.serverPort != null ? { dst_port: b.serverPort } : {}),
-        protocol: b.protocol,
-        ...(d.clientPrefix ? { src_cidr: d.clientPrefix } : {}),
+      subject: serviceSubject(b, d.clientPrefix, {
         ...(d.vpnRev[0] ? { vpn_id: d.vpnRev[0] } : {}),
         ...(d.attachRev[0] ? { attachment_id: d.attachRev[0] } : {}),
-      },
+      }),
       stats: {
         conversations: d.count,
         clients: d.clients.length,

@@ -6,7 +6,7 @@
  */
 import { qa, qo } from '../sql/query.ts';
 import { cap, lit, plural, protoName } from '../util.ts';
-import { burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText } from './common.ts';
+import { burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText, serviceSubject } from './common.ts';
 import type { Detector, Draft } from './types.ts';
 
 const WHERE = 'rejects_fwd + rejects_rev > 0';
@@ -65,13 +65,7 @@ export const detectRejectBursts: Detector = async (ctx) => {
       summary,
       start: d.start,
       end: d.end,
-      subject: {
-        dst_addr: b.server,
-        ...(b.serverPort != null ? { dst_port: b.serverPort } : {}),
-        protocol: b.protocol,
-        ...(d.clientPrefix ? { src_cidr: d.clientPrefix } : {}),
-        ...(cps[0] ? { interface_id: cps[0].cp } : {}),
-      },
+      subject: serviceSubject(b, d.clientPrefix, cps[0] ? { interface_id: cps[0].cp } : {}),
       stats: {
         conversations: d.count,
         rejectRecords: Number(sides?.recs ?? 0),

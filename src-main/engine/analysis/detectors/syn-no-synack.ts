@@ -5,7 +5,7 @@
  */
 import { qa, qo } from '../sql/query.ts';
 import { cap, lit, plural } from '../util.ts';
-import { attachText, burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText } from './common.ts';
+import { attachText, burstDetail, conversationBursts, flowEvidenceSql, listText, serviceText, windowText, serviceSubject } from './common.ts';
 import type { Detector, Draft } from './types.ts';
 
 const WHERE = "state = 'syn-no-synack'";
@@ -31,14 +31,10 @@ export const detectSynNoSynAck: Detector = async (ctx) => {
       summary,
       start: d.start,
       end: d.end,
-      subject: {
-        dst_addr: b.server,
-        ...(b.serverPort != null ? { dst_port: b.serverPort } : {}),
-        protocol: b.protocol,
-        ...(d.clientPrefix ? { src_cidr: d.clientPrefix } : {}),
+      subject: serviceSubject(b, d.clientPrefix, {
         ...(d.vpnFwd[0] ? { vpn_id: d.vpnFwd[0] } : {}),
         ...(d.attachFwd[0] ? { attachment_id: d.attachFwd[0] } : {}),
-      },
+      }),
       stats: {
         conversations: d.count,
         clients: d.clients.length,
