@@ -1,23 +1,12 @@
-import { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Case, fix } from './ingest-json-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { caseScope, fix, type Case } from './ingest-json-harness.ts';
 
 const A = 'vpn-0a1b2c3d4e5f60718';
 const B = 'vpn-0fedcba9876543210';
 const SECRETS = ['Xq7.sekr1t_TunnelOne_PSK', 'Zz9.sekr1t_TunnelTwo_PSK', 'Bb3.sekr1t_VgwTunnel_PSK'];
-const cases: Case[] = [];
-const dirs: string[] = [];
-async function open(): Promise<Case> {
-  const c = await new Case().open();
-  cases.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of cases.splice(0)) await c.dispose();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { open, tmpDir } = caseScope();
 
 /** Every byte DuckDB left on disk for this case (database, WAL, temp spill). */
 function caseBytes(c: Case): Buffer {
@@ -186,8 +175,7 @@ describe('Transit Gateway and VPC snapshots', () => {
     const r = await c.ingest(fix('config/bad-route-tables-shape.json'));
     expect(r.result).toMatchObject({ linesRead: 1, records: 0, quarantined: 1 });
     expect(await c.all('SELECT reason FROM quarantine')).toEqual([{ reason: 'RouteTables should be a list of route tables, but it is a string.' }]);
-    const dir = mkdtempSync(join(tmpdir(), 'tscope-cfg-'));
-    dirs.push(dir);
+    const dir = tmpDir('tscope-cfg-');
     const f = join(dir, 'attachments.json');
     writeFileSync(f, JSON.stringify({ TransitGatewayAttachments: [{ TransitGatewayId: 'tgw-0123456789abcdef0' }, 'tgw-attach-1', { TransitGatewayAttachmentId: 'tgw-attach-0123456789abcdef0', ResourceType: 'vpn', ResourceId: A }] }) + '\n{"VpnConnections": 3}\n');
     const r2 = await c.ingest(f);

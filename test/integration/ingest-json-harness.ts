@@ -7,6 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { Db } from '../../src-main/engine/db/index.ts';
 import { handlers } from '../../src-main/engine/ingest/formats/index.ts';
 import type { Detection, FormatHandler, LoadResult, Sample } from '../../src-main/engine/ingest/types.ts';
@@ -81,4 +82,26 @@ export class Case {
     await this.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Cases and temp folders a test file opens, closed and removed after each test. */
+export function caseScope(): { open(): Promise<Case>; tmpDir(prefix: string): string } {
+  const cases: Case[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const c of cases.splice(0)) await c.dispose();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    async open() {
+      const c = await new Case().open();
+      cases.push(c);
+      return c;
+    },
+    tmpDir(prefix) {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+  };
 }

@@ -1,23 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { vpnLogHandler } from '../../src-main/engine/ingest/formats/vpn-log.ts';
-import { Case, fix } from './ingest-json-harness.ts';
+import { caseScope, fix } from './ingest-json-harness.ts';
 
 const A = 'vpn-0a1b2c3d4e5f60718';
 const B = 'vpn-0fedcba9876543210';
-const cases: Case[] = [];
-const dirs: string[] = [];
-async function open(): Promise<Case> {
-  const c = await new Case().open();
-  cases.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of cases.splice(0)) await c.dispose();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { open, tmpDir } = caseScope();
 
 describe('Site-to-Site VPN tunnel activity logs', () => {
   it('reads filter-log-events: tunnel from the stream name (- or _), DPD timeout and re-establishment classified', async () => {
@@ -78,8 +67,7 @@ describe('Site-to-Site VPN tunnel activity logs', () => {
   });
 
   it('reads a JSON array of events (--query events) and `aws logs tail` lines', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tscope-tail-'));
-    dirs.push(dir);
+    const dir = tmpDir('tscope-tail-');
     const rec = (t: number, details: string, p1: string, p2: string) =>
       JSON.stringify({ event_timestamp: t, details, dpd_enabled: true, nat_t_detected: true, ike_phase1_state: p1, ike_phase2_state: p2 });
     const arr = join(dir, 'events.json');
@@ -160,8 +148,7 @@ describe('Site-to-Site VPN tunnel BGP logs', () => {
   });
 
   it('tolerates a message given as a JSON string and a stream name with another separator; quarantines records without time', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tscope-bgp-'));
-    dirs.push(dir);
+    const dir = tmpDir('tscope-bgp-');
     const f = join(dir, 'events.json');
     const msg = (o: object) => JSON.stringify(o);
     writeFileSync(

@@ -1,22 +1,11 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attributeSeries } from '../../src-main/engine/ingest/formats/metrics.ts';
-import { Case, fix } from './ingest-json-harness.ts';
+import { caseScope, fix, type Case } from './ingest-json-harness.ts';
 
 const A = 'vpn-0a1b2c3d4e5f60718';
-const cases: Case[] = [];
-const dirs: string[] = [];
-async function open(): Promise<Case> {
-  const c = await new Case().open();
-  cases.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of cases.splice(0)) await c.dispose();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { open, tmpDir } = caseScope();
 
 type Series = { series_key: string; vpn_id: string | null; tunnel_ip: string | null; metric: string; stat: string | null; period_s: number; attributed: boolean; n: number; first: string; last: string };
 const series = (c: Case) =>
@@ -73,12 +62,9 @@ describe('get-metric-data with a query file', () => {
   });
 
   it('prefers the query file in the same folder when several define the same Id', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tscope-q-'));
-    dirs.push(dir);
+    const dir = tmpDir('tscope-q-');
     const other = join(dir, 'other');
     const here = join(dir, 'here');
-    for (const d of [other, here]) rmSync(d, { recursive: true, force: true });
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(other);
     mkdirSync(here);
     const wrong = [{ Id: 'm1', MetricStat: { Metric: { Namespace: 'AWS/VPN', MetricName: 'TunnelDataOut', Dimensions: [{ Name: 'VpnId', Value: 'vpn-0ffffffffffffffff' }, { Name: 'TunnelIpAddress', Value: '192.0.2.99' }] }, Period: 300, Stat: 'Sum' } }];
@@ -159,8 +145,7 @@ describe('labels, file names and explicit attribution', () => {
   });
 
   it('quarantines documents of the wrong shape and unreadable files, without failing the import', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tscope-bad-'));
-    dirs.push(dir);
+    const dir = tmpDir('tscope-bad-');
     const shapes = join(dir, 'shapes.json');
     writeFileSync(shapes, '{"MetricDataResults": {"Id": "m1"}}\n{"Datapoints": [{"Timestamp": "2026-11-20T09:00:00Z", "Sum": "many"}], "Label": "TunnelDataIn"}\n{"Something": 1}\n{"MetricDataResults": [{"Id": "m9", "Timestamps": ["2026-11-20T09:00:00+00:00", "2026-11-20T09:05:00+00:00"], "Values": [1.0]}]}\n');
     const c = await open();
@@ -183,8 +168,7 @@ describe('labels, file names and explicit attribution', () => {
   });
 
   it('loads 100k points of one page with SQL only, in seconds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tscope-big-'));
-    dirs.push(dir);
+    const dir = tmpDir('tscope-big-');
     const n = 100_000;
     const t0 = Date.UTC(2026, 0, 1);
     const ts = Array.from({ length: n }, (_, i) => new Date(t0 + (n - i) * 60_000).toISOString().replace('.000Z', '+00:00'));
