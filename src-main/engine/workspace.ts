@@ -294,7 +294,7 @@ export class Workspace {
   analyze(): Promise<AnalysisResult> {
     const session = this.requireSession();
     if (this.pendingAnalysis) return this.pendingAnalysis;
-    const run = this.queue.then(() => runAnalysis(session.db));
+    const run = this.queue.then(async () => runAnalysis(await session.writable()));
     this.pendingAnalysis = run.finally(() => (this.pendingAnalysis = null));
     this.queue = run.then(
       () => undefined,
@@ -337,7 +337,7 @@ export class Workspace {
         lastKey = key;
         this.emit('ingest.progress', { ...p, jobId: job.id });
       };
-      const result = job.s3 ? await this.runS3(job, job.s3, session, onProgress) : await ingestPaths(session.db, job.paths, job.options, { signal, jobId: job.id, onProgress });
+      const result = job.s3 ? await this.runS3(job, job.s3, session, onProgress) : await ingestPaths(await session.writable(), job.paths, job.options, { signal, jobId: job.id, onProgress });
       summary = { ...result, jobId: job.id };
       if (summary.records > 0 || summary.files.some((f) => f.outcome === 'imported')) session.markDirty();
     } catch (e) {
@@ -365,7 +365,7 @@ export class Workspace {
     // so the timeline and findings are current without the user asking.
     if (!summary.cancelled && summary.records > 0 && !signal.aborted && session === this.session && !session.isClosed) {
       try {
-        const analysed = await runAnalysis(session.db, { signal });
+        const analysed = await runAnalysis(await session.writable(), { signal });
         this.emit('analysis.done', { findings: analysed.findings.length, elapsedMs: Math.round(analysed.elapsedMs) });
       } catch (e) {
         const err = toErrorValue(e);
@@ -379,7 +379,7 @@ export class Workspace {
 
   /** An S3 job: download progress is reported as one pseudo-file per object fetched so far. */
   private async runS3(job: Job, req: S3ImportRequest, session: CaseSession, onProgress: (p: IngestProgress) => void): Promise<IngestSummary> {
-    const s3 = await importFromS3(session.db, req, {
+    const s3 = await importFromS3(await session.writable(), req, {
       signal: job.controller.signal,
       onProgress: (p) =>
         onProgress({

@@ -66,7 +66,7 @@ describe('case handlers', () => {
       expect(await call('view.save', { ...view, extra: 1 })).toMatchObject({ ok: false, error: { code: 'bad-argument' } });
 
       expect(await call('findings.review', { findingId: 'nope', status: 'confirmed' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
-      await ws.requireSession().db.run(
+      await (await ws.requireSession().writable()).run(
         `INSERT INTO findings (finding_id, kind, severity, title, summary, start_ts, end_ts, subject, stats, evidence_sql, evidence_rows)
          VALUES ('log-gap-0123456789ab', 'log-gap', 'info', 'gap', 'a gap', '2026-11-20T13:00:00Z', '2026-11-20T13:10:00Z', '{}', '{}', '', '[]')`,
       );

@@ -227,7 +227,7 @@ describe('redacted sharing', () => {
     }
     const s = await CaseSession.open(src, { autosaveMs: 0 });
     try {
-      await runAnalysis(s.db);
+      await runAnalysis(await s.writable());
       const orig = await listFindings(s.db);
       expect(orig.length).toBeGreaterThan(0);
       await s.setReview(orig[0]!.id, { status: 'confirmed', note: 'seen on the customer side too' });

@@ -21,7 +21,7 @@ async function incident(): Promise<CaseSession> {
   if (existsSync(demo)) {
     copyFileSync(demo, file);
     const s = await CaseSession.open(file, { autosaveMs: 0 });
-    await runAnalysis(s.db);
+    await runAnalysis(await s.writable());
     return s;
   }
   const s = await CaseSession.create(file, { autosaveMs: 0 });
@@ -40,7 +40,7 @@ async function incident(): Promise<CaseSession> {
     }
     await c.run("INSERT INTO bgp_events (source_id, line, ts, vpn_id, tunnel_ip, type, status, details) VALUES (1, 1, '2026-11-20T14:45:00Z', 'vpn-0c2d4e6f8a0b1c3d5', '34.206.11.22', 'BGPStatus', 'DOWN', 'Established to Idle')");
   });
-  await runAnalysis(s.db);
+  await runAnalysis(await s.writable());
   return s;
 }
 

@@ -4,7 +4,7 @@ import { CaseSession } from '../../src-main/engine/case/session.ts';
 
 async function main(file: string): Promise<void> {
   const s = await CaseSession.open(file, { autosaveMs: 0 });
-  await s.db.run(
+  await (await s.writable()).run(
     "INSERT INTO quarantine SELECT 1, 'big.log', i, md5(i::VARCHAR) || md5((i * 7)::VARCHAR) || md5((i * 13)::VARCHAR), 'filler' FROM range(1000000) t(i)",
   );
   process.stdout.write('saving\n');

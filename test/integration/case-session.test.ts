@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Db } from '../../src-main/engine/db/index.ts';
 import { FORMAT_VERSION, migrations } from '../../src-main/engine/db/schema/index.ts';
@@ -220,6 +220,64 @@ describe('CaseSession', () => {
     expect(await s.getView()).toBeNull();
     await s.db.run(`INSERT INTO annotations (id, kind, at_ts, target_type, target, text) VALUES ('bad', 'note', now(), 'range', '{"type":"range"}', 'x')`);
     expect(await s.listNotes()).toEqual([]);
+  });
+});
+
+describe('opening in place', () => {
+  async function bigCase(): Promise<string> {
+    const file = join(tmp(), 'big.tscope');
+    const s = await CaseSession.create(file, { autosaveMs: 0 });
+    // ~40 MB: big enough that the working copy is still being made when open returns.
+    await s.db.run("INSERT INTO quarantine SELECT 1, 'f.log', i, repeat(md5(i::VARCHAR), 4), 'bad' FROM range(400000) t(i)");
+    await s.save();
+    await s.close();
+    return file;
+  }
+
+  it('reads the original at once, copies it in the background, and writes only once the copy is in place', async () => {
+    const file = await bigCase();
+    const h = sha(file);
+    const s = await track(CaseSession.open(file, { autosaveMs: 0 }));
+    expect(s.db.path).toBe(file);
+    expect(s.db.readOnly).toBe(true);
+    expect(await s.db.one('SELECT count(*) AS n FROM quarantine')).toEqual({ n: 400000 });
+    // A note is a write: it waits for the working copy, then lands there, not in the original.
+    await s.addNote({ at: '2026-11-27T10:05:00Z', target: { type: 'range', from: '2026-11-27T10:05:00Z', to: '2026-11-27T10:06:00Z' }, text: 'written', tags: [] });
+    expect(s.db.path).not.toBe(file);
+    expect(s.db.path.startsWith(workRoot())).toBe(true);
+    expect(s.db.readOnly).toBe(false);
+    expect(await s.listNotes()).toHaveLength(1);
+    expect(await s.db.one('SELECT count(*) AS n FROM quarantine')).toEqual({ n: 400000 });
+    expect(sha(file)).toBe(h);
+    await s.save();
+    expect(sha(file)).not.toBe(h);
+    expect((await caseFileInfo(file)).tables.annotations).toBe(1);
+  });
+
+  it('closing while the working copy is being made stops it and leaves nothing behind', async () => {
+    const file = await bigCase();
+    const h = sha(file);
+    const s = await CaseSession.open(file, { autosaveMs: 0 });
+    expect(s.db.path).toBe(file);
+    expect(existsSync(dirname(s.workingCopy))).toBe(true);
+    await s.close();
+    expect(existsSync(dirname(s.workingCopy))).toBe(false);
+    await expect(s.writable()).rejects.toMatchObject({ code: 'no-case' });
+    expect(sha(file)).toBe(h);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it('a file renamed over the original while it is open does not change what the session sees', async () => {
+    const file = await bigCase();
+    const other = join(tmp(), 'other.tscope');
+    const o = await CaseSession.create(other, { autosaveMs: 0 });
+    await o.close();
+    const s = await track(CaseSession.open(file, { readOnly: true, autosaveMs: 0 }));
+    // What a save by another program does: rename a complete new file over the path.
+    const { renameSync } = await import('node:fs');
+    renameSync(other, file);
+    const db = await s.writable();
+    expect(await db.one('SELECT count(*) AS n FROM quarantine')).toEqual({ n: 400000 });
   });
 });
 

@@ -16,6 +16,35 @@ afterEach(() => {
 });
 
 describe('Db', () => {
+  it('moveTo: a query already running finishes on the old file, later calls read the new one, close ends both', async () => {
+    const d = tmp();
+    const a = join(d, 'a.tscope');
+    const b = join(d, 'b.tscope');
+    for (const [p, reason] of [[a, 'from a'], [b, 'from b']] as const) {
+      const w = await Db.open(p);
+      await w.run('INSERT INTO quarantine VALUES (1, $f, 1, $r, $r)', { f: p, r: reason });
+      await w.close();
+    }
+    const db = await Db.open(a, { readOnly: true, migrate: false });
+    expect(db.readOnly).toBe(true);
+    // Takes its connection from a's instance now, and runs while the handle moves.
+    const running = db.one<{ r: string; n: number }>("SELECT (SELECT reason FROM quarantine) AS r, sum(hash(i) % 7)::BIGINT AS n FROM range(3000000) t(i)");
+    await db.moveTo(b);
+    expect(db.path).toBe(b);
+    expect(db.readOnly).toBe(false);
+    expect((await running)?.r).toBe('from a');
+    expect(await db.one('SELECT reason FROM quarantine')).toEqual({ reason: 'from b' });
+    await db.run("INSERT INTO quarantine VALUES (1, 'x', 2, 'raw', 'written after the move')");
+    await db.close();
+    // a's instance was closed once its query returned: both files open again, a unchanged.
+    const check = await Db.open(a, { readOnly: true, migrate: false });
+    expect(await check.all('SELECT reason FROM quarantine')).toEqual([{ reason: 'from a' }]);
+    await check.close();
+    const checkB = await Db.open(b, { readOnly: true, migrate: false });
+    expect((await checkB.all('SELECT reason FROM quarantine ORDER BY line')).map((r) => r.reason)).toEqual(['from b', 'written after the move']);
+    await checkB.close();
+  });
+
   it('creates a case file at the current format version and reopens it', async () => {
     const path = join(tmp(), 'a.tscope');
     const db = await Db.open(path);

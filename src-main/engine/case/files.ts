@@ -18,6 +18,8 @@ import {
   writeFileSync,
   readFileSync,
 } from 'node:fs';
+import { type FileHandle } from 'node:fs/promises';
+import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../shared/result.ts';
@@ -139,4 +141,30 @@ export function atomicReplace(src: string, target: string): void {
 export function copyIn(original: string, work: string): void {
   copyFileSync(original, work, constants.COPYFILE_FICLONE);
   if (existsSync(`${original}.wal`)) copyFileSync(`${original}.wal`, `${work}.wal`);
+}
+
+const CHUNK = 8 * 1024 ** 2;
+
+/**
+ * Copies an already open file to `dest` in the background (a case's working copy while the case is
+ * read in place). Reading from the handle, not the path, copies the file that was opened even if a
+ * save elsewhere renames a new one over it meanwhile. `stop()` is checked between chunks: a case
+ * closed while its copy runs does not wait for the rest of the file.
+ */
+export async function copyFromHandle(src: FileHandle, dest: string, stop: () => boolean): Promise<'done' | 'stopped'> {
+  const out = await fsp.open(dest, 'w');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (let pos = 0; ; ) {
+      if (stop()) return 'stopped';
+      const { bytesRead } = await src.read(buf, 0, CHUNK, pos);
+      if (bytesRead === 0) break;
+      let written = 0;
+      while (written < bytesRead) written += (await out.write(buf, written, bytesRead - written, pos + written)).bytesWritten;
+      pos += bytesRead;
+    }
+    return 'done';
+  } finally {
+    await out.close();
+  }
 }

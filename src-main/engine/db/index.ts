@@ -103,32 +103,27 @@ export class Conn {
 
 export class Db {
   private readonly active = new Set<DuckDBConnection>();
+  /** Calls still running per instance: an instance left behind by `moveTo` closes when its count reaches 0. */
+  private readonly users = new Map<DuckDBInstance, number>();
+  private readonly retired = new Set<DuckDBInstance>();
   private closed = false;
 
   private constructor(
-    readonly path: string,
-    readonly readOnly: boolean,
-    private readonly instance: DuckDBInstance,
+    private where: string,
+    private ro: boolean,
+    private instance: DuckDBInstance,
   ) {}
 
+  get path(): string {
+    return this.where;
+  }
+
+  get readOnly(): boolean {
+    return this.ro;
+  }
+
   static async open(path: string, opts: OpenOptions = {}): Promise<Db> {
-    const options: Record<string, string> = {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      allow_community_extensions: 'false',
-      allow_unsigned_extensions: 'false',
-    };
-    if (opts.readOnly) options.access_mode = 'READ_ONLY';
-    if (opts.threads) options.threads = String(opts.threads);
-    if (opts.memoryLimit) options.memory_limit = opts.memoryLimit;
-    if (opts.externalAccess === false) options.enable_external_access = 'false';
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path, options);
-    } catch (e) {
-      throw openError(path, e);
-    }
-    const db = new Db(path, !!opts.readOnly, instance);
+    const db = new Db(path, !!opts.readOnly, await createInstance(path, opts));
     if (opts.migrate ?? !opts.readOnly) {
       try {
         await db.use((c) => migrate(c));
@@ -140,16 +135,55 @@ export class Db {
     return db;
   }
 
+  /**
+   * Moves this handle onto another file holding the same database (a case's working copy: see
+   * CaseSession). Calls from now on go to the new instance; the old one closes when the last call
+   * still running on it returns.
+   */
+  async moveTo(path: string, opts: OpenOptions = {}): Promise<void> {
+    if (this.closed) throw new AppError('no-case', 'The investigation is closed.');
+    const next = await createInstance(path, opts);
+    if (opts.migrate ?? !opts.readOnly) {
+      const c = await next.connect();
+      try {
+        await migrate(new Conn(c));
+      } catch (e) {
+        next.closeSync();
+        throw e;
+      } finally {
+        c.closeSync();
+      }
+    }
+    if (this.closed) {
+      next.closeSync();
+      throw new AppError('no-case', 'The investigation is closed.');
+    }
+    const old = this.instance;
+    this.instance = next;
+    this.where = path;
+    this.ro = !!opts.readOnly;
+    this.retired.add(old);
+    if (!this.users.get(old)) this.closeInstance(old);
+  }
+
   /** Lends a connection for the duration of `fn`. */
   async use<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
     if (this.closed) throw new AppError('no-case', 'The investigation is closed.');
-    const c = await this.instance.connect();
-    this.active.add(c);
+    const inst = this.instance;
+    this.users.set(inst, (this.users.get(inst) ?? 0) + 1);
+    let c: DuckDBConnection | null = null;
     try {
+      c = await inst.connect();
+      this.active.add(c);
       return await fn(new Conn(c));
     } finally {
-      this.active.delete(c);
-      c.closeSync();
+      if (c) {
+        this.active.delete(c);
+        c.closeSync();
+      }
+      const left = (this.users.get(inst) ?? 1) - 1;
+      this.users.set(inst, left);
+      if (left === 0 && this.retired.has(inst)) this.closeInstance(inst);
     }
   }
 
@@ -178,15 +212,40 @@ export class Db {
     this.closeSync();
   }
 
+  private closeInstance(inst: DuckDBInstance): void {
+    this.retired.delete(inst);
+    this.users.delete(inst);
+    inst.closeSync();
+  }
+
   private closeSync(): void {
     this.closed = true;
     for (const c of this.active) c.closeSync();
     this.active.clear();
+    for (const inst of [...this.retired]) this.closeInstance(inst);
     this.instance.closeSync();
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+}
+
+async function createInstance(path: string, opts: OpenOptions): Promise<DuckDBInstance> {
+  const options: Record<string, string> = {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    allow_community_extensions: 'false',
+    allow_unsigned_extensions: 'false',
+  };
+  if (opts.readOnly) options.access_mode = 'READ_ONLY';
+  if (opts.threads) options.threads = String(opts.threads);
+  if (opts.memoryLimit) options.memory_limit = opts.memoryLimit;
+  if (opts.externalAccess === false) options.enable_external_access = 'false';
+  try {
+    return await DuckDBInstance.create(path, options);
+  } catch (e) {
+    throw openError(path, e);
   }
 }
 

@@ -17,7 +17,6 @@ import type { HandlerContext, Handlers } from '../types.ts';
  * analysed on first look, so the views are never silently empty.
  */
 async function ensureAnalyzed(db: Db, ctx: HandlerContext): Promise<void> {
-  if (db.readOnly) return;
   const r = await db.one<{ analyzed: string | null; n: boolean }>(
     `SELECT (SELECT value FROM meta WHERE key = 'analyzed_at') AS analyzed,
        EXISTS (SELECT 1 FROM vpc_flows) OR EXISTS (SELECT 1 FROM tgw_flows) OR EXISTS (SELECT 1 FROM metric_points)
