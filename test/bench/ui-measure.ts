@@ -9,7 +9,7 @@ import { contextFor, dispatch } from '../../src-main/ipc/index.ts';
 import type { FlowFilter, TimelineResult } from '../../src-main/shared/domain.ts';
 
 const WARMUP = 3;
-/** Each case.open copies the file into a working folder: fewer rounds, to spare the shared disk. */
+/** Each case.open starts copying the file into a working folder (stopped by the next close): fewer rounds, to spare the shared disk. */
 const OPEN_ROUNDS = 15;
 /** The conversation table's page (src-renderer/features/conversations PAGE_SIZE). */
 const PAGE = 200;
@@ -83,7 +83,9 @@ async function main(): Promise<void> {
         call('conversations.query', { offset: 0, limit: PAGE }),
       ]),
     );
-    return { 'case.open': open, 'open: first view (timeline+findings+conversations)': first };
+    // Until the working copy is in place writes wait (CaseSession.writable): how long that is.
+    const writable = await timed(() => ctx.ws.requireSession().writable());
+    return { 'case.open': open, 'open: first view (timeline+findings+conversations)': first, 'open: writable (working copy ready) after first view': writable };
   });
 
   const whole = await call<TimelineResult>('timeline.query', { maxBuckets: 1200 });

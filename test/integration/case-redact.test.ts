@@ -72,8 +72,27 @@ async function buildCase(w: World, path: string): Promise<void> {
       );
       await c.run("INSERT INTO config_objects VALUES (1, 'vpn_connection', $v, $j::JSON)", {
         v: w.vpn,
-        j: JSON.stringify({ VpnConnectionId: w.vpn, CustomerGatewayId: w.cgw, Options: { TunnelOptions: w.addrs.slice(0, 2).map((a) => ({ OutsideIpAddress: a })) }, OwnerId: w.accounts[0] }),
+        j: JSON.stringify({
+          VpnConnectionId: w.vpn,
+          CustomerGatewayId: w.cgw,
+          Options: { TunnelOptions: w.addrs.slice(0, 2).map((a) => ({ OutsideIpAddress: a })) },
+          OwnerId: w.accounts[0],
+          Tags: [{ Key: 'Name', Value: NAMES[0] }, { Key: 'CostCenter', Value: NAMES[1] }],
+        }),
       });
+      await c.run(
+        `INSERT INTO vpc_flows (source_id, line, srcaddr, dstaddr, interface_id, ecs_cluster_name, ecs_service_name, ecs_cluster_arn, ecs_task_definition_arn)
+         VALUES (1, 2000, $a, $b, $e, $cl, $sv, $cla, $sva)`,
+        {
+          a: w.addrs[0]!,
+          b: w.addrs[1]!,
+          e: w.enis[0]!,
+          cl: NAMES[2],
+          sv: NAMES[3],
+          cla: `arn:aws:ecs:us-east-1:${w.accounts[0]}:cluster/${NAMES[2]}`,
+          sva: `arn:aws:ecs:us-east-1:${w.accounts[0]}:task-definition/${NAMES[3]}:7`,
+        },
+      );
       await c.run(
         "INSERT INTO bgp_events (source_id, line, ts, vpn_id, tunnel_ip, type, status, prefix, next_hop_ip, raw) VALUES (1, 1, '2026-11-20T13:00:00Z', $v, $ip, 'RouteStatus', 'ADVERTISED', $p, $nh, $raw::JSON)",
         { v: w.vpn, ip: w.addrs[0]!, p: `${w.addrs[1]!}/24`, nh: w.addrs[2]!, raw: JSON.stringify({ prefix: `${w.addrs[1]!}/24`, arn: `arn:aws:ec2:us-east-1:${w.accounts[0]}:vpn-connection/${w.vpn}` }) },
@@ -100,8 +119,11 @@ async function caseMeta(file: string, key: string): Promise<string | undefined> 
   }
 }
 
+/** Names an organisation chose: a tag value, a cost centre, an ECS cluster and service. */
+const NAMES = ['acme-payments-vpn', 'cc-treasury-7731', 'acme-prod-cluster', 'checkout-api'];
+
 function originals(w: World): string[] {
-  return [...w.addrs, ...w.v6.map((a) => a.replace(/::10$/, '::10')), ...w.accounts, ...w.enis, ...w.vpcs, w.vpn, w.attach, w.cgw, 'tgw-0e5d4c3b2a1f09876', 'tgw-rtb-0123456789abcdef0'];
+  return [...NAMES, ...w.addrs, ...w.v6.map((a) => a.replace(/::10$/, '::10')), ...w.accounts, ...w.enis, ...w.vpcs, w.vpn, w.attach, w.cgw, 'tgw-0e5d4c3b2a1f09876', 'tgw-rtb-0123456789abcdef0'];
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -154,6 +176,7 @@ describe('redacted sharing', () => {
         for (const o of orig) if (found.has(o) && !images.has(o)) expect.fail(`${o} survived in the output bytes`);
         expect(bytes).not.toContain('alice');
         expect(bytes).not.toContain('acme-incident');
+        for (const n of NAMES) expect(bytes, n).not.toContain(n);
         // 2. Prefix relations: common-prefix length of every pair is unchanged; 3. private stays private.
         const v4s = w.addrs.filter((x) => isIPv4(x));
         for (const x of v4s) {

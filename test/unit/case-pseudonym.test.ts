@@ -155,3 +155,36 @@ describe('AS numbers', () => {
     expect(p.json('{"bytes":12345678901234567890}')).toBe('{"bytes":12345678901234567890}');
   });
 });
+
+describe('free-form names', () => {
+  it('tag values, ECS names and the names in ARNs get consistent name- pseudonyms; tag keys, IDs and revisions keep their shape', () => {
+    const p = new Pseudonymizer(randomBytes(32));
+    const doc = JSON.stringify({
+      VpnConnectionId: 'vpn-0123456789abcdef0',
+      Tags: [
+        { Key: 'Name', Value: 'acme-payments-vpn' },
+        { Key: 'Owner', Value: 'netops@acme.example' },
+      ],
+      TagSet: [{ Key: 'Name', Value: 'acme-payments-vpn' }],
+      Description: 'kept: not a tag',
+    });
+    const out = JSON.parse(p.json(doc)) as { VpnConnectionId: string; Tags: { Key: string; Value: string }[]; TagSet: { Value: string }[]; Description: string };
+    expect(out.Tags.map((t) => t.Key)).toEqual(['Name', 'Owner']);
+    expect(out.Tags[0]!.Value).toMatch(/^name-[0-9a-f]{8}$/);
+    expect(out.Tags[0]!.Value).toBe(p.name('acme-payments-vpn'));
+    expect(out.TagSet[0]!.Value).toBe(out.Tags[0]!.Value);
+    expect(out.Tags[1]!.Value).not.toContain('acme');
+    expect(out.VpnConnectionId).toMatch(/^vpn-[0-9a-f]{17}$/);
+    expect(out.VpnConnectionId).not.toBe('vpn-0123456789abcdef0');
+    expect(out.Description).toBe('kept: not a tag');
+    expect(p.name(p.name('x1'))).toBe(p.name('x1'));
+
+    const arn = p.arn('arn:aws:ecs:us-east-1:123456789012:task-definition/checkout-api:7');
+    expect(arn).toMatch(/^arn:aws:ecs:us-east-1:\d{12}:task-definition\/name-[0-9a-f]{8}:7$/);
+    expect(arn).not.toContain('123456789012');
+    expect(arn).toContain(p.name('checkout-api'));
+    const vpnArn = p.arn('arn:aws:ec2:us-east-1:123456789012:vpn-connection/vpn-0123456789abcdef0');
+    expect(vpnArn).toContain(out.VpnConnectionId);
+    expect(p.arn('not an arn 10.1.2.3')).toBe(`not an arn ${p.ipv4('10.1.2.3')}`);
+  });
+});

@@ -15,6 +15,10 @@
  * IDs become other 12-digit numbers, public AS numbers other public AS numbers (AS-path columns and
  * ASN keys of JSON documents; private ASNs stay), finding ids and md5 ids get keyed replacements,
  * EC2 host names (ip-10-0-1-5) follow their address, and absolute paths / S3 URIs become basenames.
+ * Free-form names an organisation chose (tag values under Tags/TagSet in config documents, ECS
+ * cluster and service names, the resource part of ARNs) become `name-<keyed hex>`; tag keys stay
+ * ("Name", "Environment" identify nothing). Names inside free text (notes) are not recognised:
+ * drop the notes when that matters.
  *
  * The key is random per export and lives only in memory.
  */
@@ -179,6 +183,7 @@ export const TOKEN_RE = new RegExp(
 );
 
 /** JSON keys whose values are AS numbers or AS paths (AWS config, BGP log records, finding stats). */
+const TAG_LIST_KEY = /^(tags|tag_?set|tag_?list)$/i;
 const ASN_KEY = /^(bgp_?asn|asn|amazon_?side_?asn|peer_?asn|customer_?gateway_?asn|as_?path|previous_?as_?path)$/i;
 
 export type TokenKind = 'ip' | 'id' | 'account' | 'finding' | 'md5' | 'path';
@@ -310,6 +315,24 @@ export class Pseudonymizer {
     return out;
   }
 
+  /** A free-form name (a tag value, an ECS service name): `name-` and keyed hex. */
+  name(text: string): string {
+    if (text === '' || /^name-[0-9a-f]{8}$/.test(text)) return text;
+    return this.note(text, `name-${this.hex(`name|${text}`, 8)}`);
+  }
+
+  /** An ARN: account and IDs as everywhere, and each name in its resource part ('service/prod-cluster/payments'). */
+  arn(text: string): string {
+    const m = /^(arn:[^:]*:[^:]*:[^:]*:[^:]*:)([^/:]+)([/:])(.+)$/.exec(text);
+    if (!m) return this.rewrite(text);
+    const parts = m[4]!.split('/').map((seg) => {
+      if (tokensOf(seg).some((t) => t.index === 0 && t.length === seg.length)) return this.rewrite(seg);
+      const rev = /^(.+?)(:\d+)$/.exec(seg); // task-definition/checkout-api:7 keeps its revision
+      return rev ? this.name(rev[1]!) + rev[2] : this.name(seg);
+    });
+    return `${this.rewrite(m[1]!)}${m[2]}${m[3]}${parts.join('/')}`;
+  }
+
   /** An AS path ('7018 65010 {64512,3356}'): every AS number in it mapped. */
   asPath(text: string): string {
     return text.replace(/\d+/g, (d) => String(this.asn(Number(d))));
@@ -330,6 +353,14 @@ export class Pseudonymizer {
       if (v && typeof v === 'object') {
         const out: Record<string, unknown> = {};
         for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
+        // A tag ({"Key": "Name", "Value": "acme-prod-vpn"} under Tags or TagSet): the value is a name someone chose.
+        if (TAG_LIST_KEY.test(key) && typeof out.Value === 'string' && 'Key' in out) {
+          const named = this.name(out.Value);
+          if (named !== out.Value) {
+            out.Value = named;
+            changed = true;
+          }
+        }
         return out;
       }
       if (ASN_KEY.test(key)) {

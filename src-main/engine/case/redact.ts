@@ -102,6 +102,10 @@ async function distinctValues(c: Conn, col: Column): Promise<string[]> {
   return rows.map((r) => r.v).filter((v): v is string => typeof v === 'string');
 }
 
+/** Free-form names an organisation chose (see Pseudonymizer.name), and ARNs that carry them. */
+const NAME_COLUMN = /^(ecs_cluster_name|ecs_service_name|ecs_container_name)$/;
+const ARN_COLUMN = /_arn$/;
+
 /** Paths of the user's machine: only the file name goes into a shared file. */
 const PATH_COLUMNS = new Set(['sources.path', 'quarantine.file']);
 const baseOf = (p: string): string => {
@@ -117,7 +121,15 @@ async function rewriteColumn(c: Conn, col: Column, p: Pseudonymizer): Promise<nu
   const isJson = shapeOf(col.type) === 'json';
   const pairs: [string, string][] = [];
   for (const v of values) {
-    const nv = isJson ? p.json(v) : isAsPath ? p.asPath(v) : p.rewrite(isPath ? baseOf(v) : v);
+    const nv = isJson
+      ? p.json(v)
+      : isAsPath
+        ? p.asPath(v)
+        : NAME_COLUMN.test(col.column)
+          ? p.name(v)
+          : ARN_COLUMN.test(col.column)
+            ? p.arn(v)
+            : p.rewrite(isPath ? baseOf(v) : v);
     if (nv !== v) pairs.push([v, nv]);
   }
   if (pairs.length === 0) return 0;
