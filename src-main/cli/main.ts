@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   report: () => import('./commands/report.ts'),
   analyze: () => import('./commands/analyze.ts'),
   'explain-routes': () => import('./commands/explain-routes.ts'),
+  collect: () => import('./commands/collect.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {
