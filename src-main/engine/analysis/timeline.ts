@@ -5,7 +5,7 @@
  */
 import { qa, qo } from './sql/query.ts';
 import type { Conn, Db } from '../db/index.ts';
-import type { Band, FindingKind, Series, Severity, Snapshot, TimelineEvent, TimelineQuery, TimelineResult } from '../../shared/domain.ts';
+import type { Band, FindingKind, FlowFilter, Series, Severity, Snapshot, TimelineEvent, TimelineQuery, TimelineResult } from '../../shared/domain.ts';
 import { loadTunnels } from './run.ts';
 import { conversationFilter, type SqlParams } from './sql/filters.ts';
 import { only } from './util.ts';
@@ -35,6 +35,14 @@ function bands(rows: { b: number; v: number }[], size: number): Band[] {
 
 function series(key: string, label: string, unit: Series['unit'], g: number, rows: { b: number; v: number }[]): Series {
   return { key, label, unit, granularitySeconds: g, bands: bands(rows, g) };
+}
+
+/**
+ * A port filter the rollup can answer for its server side: rollup_conversations keeps server_port
+ * below 32768 (with state, protocol and action) but no addresses, paths or capture points.
+ */
+function serverPortRollup(f: FlowFilter): boolean {
+  return f.port !== undefined && Number.isInteger(f.port) && f.port >= 0 && f.port < 32768 && !f.cidr && !f.path && !f.capturePoint;
 }
 
 export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<TimelineResult> {
@@ -76,11 +84,28 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
     if (convFiltered) {
       // Address/port filters: the rollup has no addresses, so draw from conversations (bytes at their first bucket).
       const cf = conversationFilter({ ...f, from: undefined, to: undefined }, tunnelVpn);
-      flowBytesP = par<{ b: number; v: number }>(
-        `SELECT first_seen - first_seen % $g AS b, sum(bytes_fwd + bytes_rev) AS v FROM conversations
-         WHERE ${cf.where} AND first_seen >= $a AND first_seen < $z GROUP BY 1 ORDER BY 1`,
-        { ...cf.params, ...base },
-      ).then((rows) => [series('conversations:filtered', 'Bytes of matching conversations', 'bytes', g, rows)]);
+      const scan = (w: string, lo = '$a') =>
+        `SELECT first_seen - first_seen % $g AS b, sum(bytes_fwd + bytes_rev) AS v FROM conversations WHERE ${w} AND first_seen >= ${lo} AND first_seen < $z GROUP BY 1`;
+      let parts = cf.branches.map((w) => scan(w));
+      const p: SqlParams = { ...cf.params, ...base };
+      if (serverPortRollup(f)) {
+        // The server-side branch is in rollup_conversations (server_port kept below 32768, bytes
+        // summed per 60 s of first_seen): whole minutes from it, the last part-minute before $z from
+        // conversations. Only the client-side branch scans conversations.
+        const rw = ['bucket >= $a', 'bucket < $z60', 'server_port = $f_port'];
+        if (f.protocol !== undefined) rw.push('protocol = $f_proto');
+        if (f.state) rw.push('state = $f_state');
+        if (f.action) rw.push("(action = $f_action OR action = 'MIXED')");
+        p.z60 = to - (to % 60);
+        parts = [
+          `SELECT bucket - bucket % $g AS b, sum(bytes) AS v FROM rollup_conversations WHERE ${rw.join(' AND ')} GROUP BY 1`,
+          scan(`${cf.branches[0]!} AND first_seen >= $z60`),
+          ...parts.slice(1),
+        ];
+      }
+      flowBytesP = par<{ b: number; v: number }>(`SELECT b, sum(v)::BIGINT AS v FROM (${parts.join(' UNION ALL ')}) GROUP BY 1 ORDER BY 1`, p).then((rows) => [
+        series('conversations:filtered', 'Bytes of matching conversations', 'bytes', g, rows),
+      ]);
     } else {
       flowBytesP = par<{ k: string; label: string; b: number; v: number }>(
         `SELECT CASE WHEN tbl = 'tgw_flows' THEN 'tgw:' || attachment ELSE 'vpc:' || coalesce(action, '-') END AS k,
@@ -111,6 +136,20 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
        WHERE ${flowWhere} AND tbl = 'tgw_flows' GROUP BY 1 HAVING v > 0 ORDER BY 1`,
       fp,
     ).then((rows) => series('tgw-lost', 'Packets dropped by the Transit Gateway', 'packets', g, rows));
+    // Address, path or capture-point filters: both state lanes from one scan of conversations (per branch).
+    const convStates =
+      f.cidr || f.path || f.capturePoint
+        ? (() => {
+            const cf = conversationFilter({ cidr: f.cidr, path: f.path, capturePoint: f.capturePoint, port: f.port, protocol: f.protocol }, tunnelVpn);
+            return par<{ st: string; b: number; v: number }>(
+              `SELECT st, b, sum(v)::BIGINT AS v FROM (${cf.branches
+                .map((w) => `SELECT state AS st, first_seen - first_seen % $g AS b, count(*) AS v FROM conversations
+                  WHERE ${w} AND state IN ('half-open', 'syn-no-synack') AND first_seen >= $a AND first_seen < $z GROUP BY 1, 2`)
+                .join(' UNION ALL ')}) GROUP BY 1, 2 ORDER BY 1, 2`,
+              { ...cf.params, ...base },
+            );
+          })()
+        : null;
     const stateSeries = async (state: string, label: string) => {
       const cp: SqlParams = { ...base, st: state };
       const w = ['bucket >= $a', 'bucket < $z', 'state = $st'];
@@ -122,13 +161,7 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
         cp.proto = f.protocol;
         w.push('protocol = $proto');
       }
-      if (f.cidr || f.path || f.capturePoint) {
-        const cf = conversationFilter({ cidr: f.cidr, path: f.path, capturePoint: f.capturePoint, port: f.port, protocol: f.protocol, state: state as never }, tunnelVpn);
-        return series(state, label, 'count', g, await par<{ b: number; v: number }>(
-          `SELECT first_seen - first_seen % $g AS b, count(*) AS v FROM conversations WHERE ${cf.where} AND first_seen >= $a AND first_seen < $z GROUP BY 1 ORDER BY 1`,
-          { ...cf.params, ...base },
-        ));
-      }
+      if (convStates) return series(state, label, 'count', g, (await convStates).filter((r) => r.st === state));
       return series(state, label, 'count', g, await par<{ b: number; v: number }>(
         `SELECT bucket - bucket % $g AS b, sum(conversations) AS v FROM rollup_conversations WHERE ${w.join(' AND ')} GROUP BY 1 ORDER BY 1`,
         cp,

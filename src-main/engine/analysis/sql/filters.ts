@@ -38,6 +38,32 @@ export function cidrPredicate(cols: string[], cidr: string, params: SqlParams, n
 export interface ConvFilterSql {
   where: string;
   params: SqlParams;
+  /**
+   * The same rows as `where`, as mutually exclusive predicates: one scan per branch, added up
+   * (count) or merged (top-N) with UNION ALL. DuckDB pushes `a = x` and `b = x` into the scan (zone
+   * maps, no other column read for rows that fail), but not `a = x OR b = x`, which reads both
+   * columns of every row (server_port OR client_port at 10 M rows: 74 ms; the two branches: 23 ms).
+   */
+  branches: string[];
+}
+
+/**
+ * An OR across two columns as two exclusive alternatives: `a`, then `b` where `a` is not true
+ * (IS NOT TRUE also keeps the rows where `a` is NULL, as the OR did).
+ */
+function either(a: string, b: string): string[] {
+  return [a, `${b} AND (${a}) IS NOT TRUE`];
+}
+
+/**
+ * A CIDR over both endpoints of a conversation, as `either` alternatives on client_v4/server_v4
+ * (integers, pushed into the scan). IPv6 is matched on the text, and only where the v4 column is
+ * NULL: an address with ':' never has a v4 number, and row groups without NULLs are skipped.
+ */
+function cidrAlternatives(cidr: string, params: SqlParams): string[] {
+  const one = (side: 'client' | 'server') => cidrPredicate([side], cidr, params, 'cidr', [`${side}_v4`]);
+  if (parseCidr(cidr.trim())) return either(one('server'), one('client'));
+  return either(`server_v4 IS NULL AND ${one('server')}`, `client_v4 IS NULL AND ${one('client')}`);
 }
 
 /**
@@ -48,49 +74,57 @@ export interface ConvFilterSql {
 export function conversationFilter(f: FlowFilter | undefined, tunnelVpn: Map<string, string>, maxSpanS?: number | null): ConvFilterSql {
   const params: SqlParams = {};
   const parts: string[] = ['true'];
-  if (!f) return { where: 'true', params };
+  const shared: string[] = ['true'];
+  // Groups of exclusive alternatives (one per OR across columns); the branches are their product.
+  const alts: string[][] = [];
+  const add = (where: string, alternatives?: string[]) => {
+    parts.push(where);
+    if (alternatives) alts.push(alternatives);
+    else shared.push(where);
+  };
+  if (!f) return { where: 'true', params, branches: ['true'] };
   if (f.from) {
     params.f_from = Math.floor(Date.parse(f.from) / 1000);
-    parts.push('last_seen >= $f_from');
+    add('last_seen >= $f_from');
     if (maxSpanS != null && Number.isFinite(maxSpanS)) {
       params.f_from_fs = params.f_from - maxSpanS;
-      parts.push('first_seen >= $f_from_fs');
+      add('first_seen >= $f_from_fs');
     }
   }
   if (f.to) {
     params.f_to = Math.floor(Date.parse(f.to) / 1000);
-    parts.push('first_seen < $f_to');
+    add('first_seen < $f_to');
   }
-  if (f.cidr) parts.push(cidrPredicate(['client', 'server'], f.cidr, params, 'cidr', ['client_v4', 'server_v4']));
+  if (f.cidr) add(cidrPredicate(['client', 'server'], f.cidr, params, 'cidr', ['client_v4', 'server_v4']), cidrAlternatives(f.cidr, params));
   if (f.port !== undefined) {
     params.f_port = f.port;
-    parts.push('(server_port = $f_port OR client_port = $f_port)');
+    add('(server_port = $f_port OR client_port = $f_port)', either('server_port = $f_port', 'client_port = $f_port'));
   }
   if (f.protocol !== undefined) {
     params.f_proto = f.protocol;
-    parts.push('protocol = $f_proto');
+    add('protocol = $f_proto');
   }
   if (f.action) {
     params.f_action = f.action;
-    parts.push("(action = $f_action OR action = 'MIXED')");
+    // One column: DuckDB reads it once either way (splitting measured no faster).
+    add("(action = $f_action OR action = 'MIXED')");
   }
   if (f.state) {
     params.f_state = f.state;
-    parts.push('state = $f_state');
+    add('state = $f_state');
   }
   if (f.path) {
     params.f_path = f.path;
     // A tunnel IP matches the directions tied to that tunnel (see run.ts tieTunnels); anything else
     // is a TGW attachment or VPN id.
-    parts.push(
-      tunnelVpn.has(f.path)
-        ? '(tunnel_fwd = $f_path OR tunnel_rev = $f_path)'
-        : '(list_contains(attach_fwd, $f_path) OR list_contains(attach_rev, $f_path) OR list_contains(vpn_fwd, $f_path) OR list_contains(vpn_rev, $f_path))',
-    );
+    if (tunnelVpn.has(f.path)) add('(tunnel_fwd = $f_path OR tunnel_rev = $f_path)', either('tunnel_fwd = $f_path', 'tunnel_rev = $f_path'));
+    else add('(list_contains(attach_fwd, $f_path) OR list_contains(attach_rev, $f_path) OR list_contains(vpn_fwd, $f_path) OR list_contains(vpn_rev, $f_path))');
   }
   if (f.capturePoint) {
     params.f_cp = f.capturePoint;
-    parts.push('(list_contains(capture_fwd, $f_cp) OR list_contains(capture_rev, $f_cp))');
+    add('(list_contains(capture_fwd, $f_cp) OR list_contains(capture_rev, $f_cp))');
   }
-  return { where: parts.join(' AND '), params };
+  let branches: string[][] = [[]];
+  for (const group of alts) branches = branches.flatMap((b) => group.map((a) => [...b, a]));
+  return { where: parts.join(' AND '), params, branches: branches.map((b) => [...shared, ...b].join(' AND ')) };
 }
