@@ -157,6 +157,26 @@ describe('conversations and records', () => {
     expect(page2.offset).toBe(5);
   });
 
+  it('capture points and path read from the text columns equal those rebuilt from the lists (files analysed before format 4)', async () => {
+    const mismatched = await db.one<{ n: number; paths: number }>(
+      `SELECT count(*) FILTER (WHERE capture_points_text IS DISTINCT FROM array_to_string(list_sort(list_distinct(list_concat(capture_fwd, capture_rev))), ' ')) AS n,
+         count(*) FILTER (WHERE paths_text IS DISTINCT FROM array_to_string(list_sort(list_distinct(list_concat(attach_fwd, attach_rev, vpn_fwd, vpn_rev,
+           CASE WHEN tunnel_fwd IS NULL THEN [] ELSE [tunnel_fwd] END, CASE WHEN tunnel_rev IS NULL THEN [] ELSE [tunnel_rev] END))), ' ')) AS paths
+       FROM conversations`,
+    );
+    expect(mismatched).toEqual({ n: 0, paths: 0 });
+    const q = { sort: { column: 'bytesFwd' as const, dir: 'desc' as const }, limit: 500 };
+    const fromText = await queryConversations(db, q);
+    expect(fromText.rows.some((r) => r.paths.length > 0)).toBe(true);
+    expect(fromText.rows.every((r) => r.capturePoints.length > 0)).toBe(true);
+    await db.run("DELETE FROM meta WHERE key = 'conv_text'");
+    try {
+      expect(await queryConversations(db, q)).toEqual(fromText);
+    } finally {
+      await db.run("INSERT INTO meta VALUES ('conv_text', '1')");
+    }
+  });
+
   it('a conversation comes with its raw lines, rebuilt in the file field order, with direction', async () => {
     const { rows } = await queryConversations(db, { filter: { port: 5432, state: 'completed' }, limit: 1 });
     const d = await getConversation(db, rows[0]!.id);

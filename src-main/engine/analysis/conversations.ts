@@ -25,11 +25,25 @@ const SORTABLE: Partial<Record<keyof ConversationRow, string>> = {
   action: 'action',
 };
 
-const COLUMNS = `conv_id, protocol, client, client_port, server, server_port, state, first_seen, last_seen,
-  bytes_fwd, bytes_rev, packets_fwd, packets_rev, flags_fwd, flags_rev, action,
+const SCALARS = `conv_id, protocol, client, client_port, server, server_port, state, first_seen, last_seen,
+  bytes_fwd, bytes_rev, packets_fwd, packets_rev, flags_fwd, flags_rev, action`;
+
+/**
+ * The row's columns. Capture points and path come from the text columns the analysis writes
+ * (migration 004: reading them is half the cost of decoding the six lists), or, in a file analysed
+ * before they existed, from the lists.
+ */
+const columns = (text: boolean) =>
+  text
+    ? `${SCALARS}, string_split(nullif(capture_points_text, ''), ' ') AS cps, string_split(nullif(paths_text, ''), ' ') AS paths`
+    : `${SCALARS},
   list_sort(list_distinct(list_concat(capture_fwd, capture_rev))) AS cps,
   list_sort(list_distinct(list_concat(attach_fwd, attach_rev, vpn_fwd, vpn_rev,
     CASE WHEN tunnel_fwd IS NULL THEN [] ELSE [tunnel_fwd] END, CASE WHEN tunnel_rev IS NULL THEN [] ELSE [tunnel_rev] END))) AS paths`;
+
+async function hasTextColumns(c: Conn): Promise<boolean> {
+  return (await c.one<{ v: string }>("SELECT value AS v FROM meta WHERE key = 'conv_text'"))?.v === '1';
+}
 
 function toRow(r: Record<string, unknown>): ConversationRow {
   return {
@@ -118,8 +132,9 @@ export function countSql(branches: string[]): string {
 }
 
 export async function queryConversations(db: Db, q: ConversationQuery = {}): Promise<ConversationPage> {
-  const { f, sortCol, dir, offset, limit, analyzedAt } = await db.use(async (c) => ({
+  const { f, sortCol, dir, offset, limit, analyzedAt, text } = await db.use(async (c) => ({
     analyzedAt: (await c.one<{ v: string }>("SELECT value AS v FROM meta WHERE key = 'analyzed_at'"))?.v ?? '',
+    text: await hasTextColumns(c),
     f: conversationFilter(q.filter, await tunnelVpnMap(c), await convMaxSpan(c)),
     sortCol: (q.sort && SORTABLE[q.sort.column]) ?? 'first_seen',
     dir: q.sort?.dir === 'desc' ? ('DESC' as const) : ('ASC' as const),
@@ -167,7 +182,7 @@ export async function queryConversations(db: Db, q: ConversationQuery = {}): Pro
     : '';
   const rows = await db.use((c) =>
     c.all<Record<string, unknown>>(
-      `SELECT ${COLUMNS}, rowid AS r FROM conversations
+      `SELECT ${columns(text)}, rowid AS r FROM conversations
        WHERE rowid BETWEEN ${Math.min(...ids)} AND ${Math.max(...ids)}${keyRange}${fsIn} AND rowid IN (${ids.join(', ')})`,
       params,
     ),
@@ -180,7 +195,7 @@ export async function queryConversations(db: Db, q: ConversationQuery = {}): Pro
 export async function getConversation(db: Db, id: string): Promise<ConversationDetail> {
   return db.use(async (c) => {
     const r = await c.one<Record<string, unknown>>(
-      `SELECT ${COLUMNS}, lo_addr, lo_port, hi_addr, hi_port FROM conversations WHERE conv_id = $id`,
+      `SELECT ${columns(await hasTextColumns(c))}, lo_addr, lo_port, hi_addr, hi_port FROM conversations WHERE conv_id = $id`,
       { id },
     );
     if (!r) throw new AppError('not-found', `Conversation ${id} is not in this investigation (re-run the analysis if the data changed).`);

@@ -63,6 +63,8 @@ export async function runAnalysis(db: Db, opts: AnalysisOptions = {}): Promise<A
           await c.run(buildConversations(Math.max(1, Math.ceil(names / 64))), { gap: PAIRING_GAP_S, small: HANDSHAKE_PACKET_BYTES });
           // Lets a time-range filter also bound first_seen from below (the table is in first_seen order).
           await c.run("INSERT OR REPLACE INTO meta SELECT 'conv_max_span_s', coalesce(max(last_seen - first_seen), 0)::VARCHAR FROM conversations");
+          // The display columns (migration 004) are filled: readers need not rebuild them from the lists.
+          await c.run("INSERT OR REPLACE INTO meta VALUES ('conv_text', '1')");
         });
         await step('rollups', async () => {
           await c.run(buildRollupFlows);

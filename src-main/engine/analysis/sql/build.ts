@@ -42,10 +42,14 @@ SELECT name, (row_number() OVER (ORDER BY name) - 1)::INTEGER AS i FROM (
 
 const bit = (i: string, w: number) => `CASE WHEN ${i} // 64 = ${w} THEN 1::UBIGINT << (${i} % 64) END`;
 /** Mask columns of one set → the sorted list of names (conv_dict order is name order). */
-const decode = (set: string, side: string, k: number) =>
+const decode = (set: string, side: string, k: number) => decodeMask((w) => `${set}${w}_${side}`, k);
+/** A mask per 64-name word (`mask(w)`, an expression) → the sorted list of names. */
+const decodeMask = (mask: (w: number) => string, k: number) =>
   words(k).length === 1
-    ? `CASE WHEN coalesce(${set}0_${side}, 0) = 0 THEN [] ELSE list_filter(nm0, (x, j) -> (${set}0_${side} >> (j - 1)) & 1 = 1) END`
-    : `list_concat(${words(k).map((w) => `CASE WHEN coalesce(${set}${w}_${side}, 0) = 0 THEN [] ELSE list_filter(nm${w}, (x, j) -> (${set}${w}_${side} >> (j - 1)) & 1 = 1) END`).join(', ')})`;
+    ? `CASE WHEN coalesce(${mask(0)}, 0) = 0 THEN [] ELSE list_filter(nm0, (x, j) -> (${mask(0)} >> (j - 1)) & 1 = 1) END`
+    : `list_concat(${words(k).map((w) => `CASE WHEN coalesce(${mask(w)}, 0) = 0 THEN [] ELSE list_filter(nm${w}, (x, j) -> (${mask(w)} >> (j - 1)) & 1 = 1) END`).join(', ')})`;
+/** Both directions' set: the union of the two masks. */
+const both = (set: string) => (w: number) => `(coalesce(${set}${w}_fwd, 0) | coalesce(${set}${w}_rev, 0))`;
 
 /** IPv4 text → UINTEGER (NULL for IPv6 or anything else), so CIDR filters compare integers. */
 export const ipv4Num = (col: string) =>
@@ -189,7 +193,11 @@ SELECT conv_id, p, lo, lop, hi, hip, seq, client, client_port, server, server_po
   bytes_fwd, bytes_rev, packets_fwd, packets_rev, flags_fwd, flags_rev, records_fwd, records_rev, rejects_fwd, rejects_rev, action,
   ${decode('cp', 'fwd', k)}, ${decode('cp', 'rev', k)}, ${decode('at', 'fwd', k)}, ${decode('at', 'rev', k)},
   vpn_fwd, vpn_rev, ${decode('ai', 'fwd', k)}, ${decode('ai', 'rev', k)}, tunnel_fwd, tunnel_rev,
-  ${ipv4Num('client')}, ${ipv4Num('server')}
+  ${ipv4Num('client')}, ${ipv4Num('server')},
+  -- Display text (migration 004): what conversations.ts shows as capture points and path.
+  array_to_string(${decodeMask(both('cp'), k)}, ' '),
+  array_to_string(list_sort(list_distinct(list_concat(${decodeMask(both('at'), k)}, vpn_fwd, vpn_rev,
+    CASE WHEN tunnel_fwd IS NULL THEN [] ELSE [tunnel_fwd] END, CASE WHEN tunnel_rev IS NULL THEN [] ELSE [tunnel_rev] END))), ' ')
 FROM (SELECT * FROM fin ORDER BY first_seen) CROSS JOIN nms`;
 };
 

@@ -3,6 +3,7 @@ import type { Conn } from '../index.ts';
 import { coreSchema } from './001-core.ts';
 import { analysisSchema } from './002-analysis.ts';
 import { caseSchema } from './003-case.ts';
+import { convTextSchema } from './004-conv-text.ts';
 
 /**
  * Each migration moves a case file from version N-1 to N. Append only: a released migration never
@@ -12,6 +13,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'core', sql: coreSchema },
   { version: 2, name: 'analysis', sql: analysisSchema },
   { version: 3, name: 'case', sql: caseSchema },
+  { version: 4, name: 'conversation text', sql: convTextSchema },
 ];
 
 export const FORMAT_VERSION = migrations[migrations.length - 1]!.version;
