@@ -19,14 +19,19 @@ export async function bulkData(): Promise<{ dir: string; records: number; genSec
 
 export interface ChildResult { seconds: number; peakRssMb: number; stdout: string }
 
-/** Run a command, polling /proc/<pid>/status for VmHWM (peak resident set) of the process. */
-export function runChild(cmd: string, args: string[]): Promise<ChildResult> {
+/**
+ * Run a command, polling /proc/<pid>/status for VmHWM (peak resident set) of the process.
+ * `quiet`: keep its stderr (progress lines) off the terminal, shown only if it fails.
+ */
+export function runChild(cmd: string, args: string[], opts: { quiet?: boolean } = {}): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', opts.quiet ? 'pipe' : 'inherit'] });
     let stdout = '';
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     let hwmKb = 0;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -42,7 +47,7 @@ export function runChild(cmd: string, args: string[]): Promise<ChildResult> {
       // The child also reports its own maxRSS, which covers the time after the last poll.
       const own = /"maxRssKb":(\d+)/.exec(stdout);
       if (own) hwmKb = Math.max(hwmKb, Number(own[1]));
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${stdout}`));
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${stdout}\n${stderr}`));
       else resolve({ seconds, peakRssMb: hwmKb / 1024, stdout });
     });
   });
@@ -55,3 +60,18 @@ export function tsxArgs(script: string, args: string[]): [string, string[]] {
 export const hasIngestCli = () => existsSync(join(process.cwd(), 'src-main', 'cli', 'commands', 'ingest.ts'));
 
 export const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')} records/s`;
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The 1/5/15-minute load averages, as `uptime` prints them. */
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}

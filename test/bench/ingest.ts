@@ -1,30 +1,70 @@
 /**
  * `npm run bench:ingest`: ≥ 2 M flow records (VPC custom v5 + TGW v6, 5-minute .log.gz files) →
  * records/s of Tunnelscope ingest vs. a bare DuckDB read_csv of the same files, and peak RSS.
- * Sizes: BENCH_VPC_RECORDS / BENCH_TGW_RECORDS. Keeps the data with BENCH_KEEP=1.
+ *
+ * The machine is shared, so one pair of runs says little: the two run alternately (A B A B …,
+ * BENCH_ROUNDS rounds, default 3, at least 2), each in its own child process on a fresh case or
+ * database, and the ratio is of the medians. Every run is printed with the load average at its
+ * start. Sizes: BENCH_VPC_RECORDS / BENCH_TGW_RECORDS. Keeps the data with BENCH_KEEP=1.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bulkData, runChild, tsxArgs, hasIngestCli, rate } from './common.ts';
+import { bulkData, hasIngestCli, loadAverage, median, rate, runChild, tsxArgs, type ChildResult } from './common.ts';
+
+const ROUNDS = Math.max(2, Number(process.env.BENCH_ROUNDS ?? 3));
+
+interface Run extends ChildResult {
+  records: number;
+  load: string;
+}
 
 async function main(): Promise<void> {
   const data = await bulkData();
   const exportDir = join(data.dir, 'export');
+  const child = join(import.meta.dirname ?? 'test/bench', 'child.ts');
+  const fresh = (name: string) => {
+    const p = join(data.dir, name);
+    for (const s of ['', '.wal', '.tmp']) rmSync(p + s, { recursive: true, force: true });
+    return p;
+  };
+  const ingest = async (): Promise<Run> => {
+    const load = loadAverage();
+    const casePath = fresh('x.tscope');
+    const r = hasIngestCli()
+      ? await runChild(process.execPath, ['src-main/cli/bin.mjs', 'ingest', exportDir, '--case', casePath, '--json'], { quiet: true })
+      : await runChild(...tsxArgs(child, ['ingest', exportDir, casePath]), { quiet: true });
+    fresh('x.tscope');
+    return { ...r, load, records: Number(/"records":\s*(\d+)/.exec(r.stdout)?.[1] ?? 0) };
+  };
+  const bare = async (): Promise<Run> => {
+    const load = loadAverage();
+    const r = await runChild(...tsxArgs(child, ['readcsv', exportDir, fresh('bare.duckdb')]), { quiet: true });
+    fresh('bare.duckdb');
+    return { ...r, load, records: Number(/"records":(\d+)/.exec(r.stdout)?.[1] ?? 0) };
+  };
+  const show = (what: string, i: number, r: Run) =>
+    console.log(`${what} run ${i + 1}: ${r.seconds.toFixed(1)} s = ${rate(r.records, r.seconds)}, peak RSS ${r.peakRssMb.toFixed(0)} MB (load average at start ${r.load})`);
+
   try {
-    const child = join(import.meta.dirname ?? 'test/bench', 'child.ts');
-    const ing = hasIngestCli()
-      ? await runChild(process.execPath, ['src-main/cli/bin.mjs', 'ingest', exportDir, '--case', join(data.dir, 'x.tscope'), '--json'])
-      : await runChild(...tsxArgs(child, ['ingest', exportDir, join(data.dir, 'x.tscope')]));
-    const csv = await runChild(...tsxArgs(child, ['readcsv', exportDir, join(data.dir, 'bare.duckdb')]));
-    const ingRecords = Number(/"records":\s*(\d+)/.exec(ing.stdout)?.[1] ?? data.records);
-    const csvRecords = Number(/"records":(\d+)/.exec(csv.stdout)?.[1] ?? 0);
-    // Wall time of each process includes Node/tsx start-up (≈1 s); read_csv's own time is reported too.
-    const csvInner = Number(/"seconds":([\d.]+)/.exec(csv.stdout)?.[1] ?? csv.seconds);
+    const ing: Run[] = [];
+    const csv: Run[] = [];
+    console.log(`load average before: ${loadAverage()}; ${ROUNDS} rounds, ingest and read_csv alternating`);
+    for (let i = 0; i < ROUNDS; i++) {
+      ing.push(await ingest());
+      show('tunnelscope ingest  ', i, ing[i]!);
+      csv.push(await bare());
+      show('bare read_csv       ', i, csv[i]!);
+    }
+    const ingS = median(ing.map((r) => r.seconds));
+    const csvS = median(csv.map((r) => r.seconds));
+    const records = ing[0]!.records;
+    const csvRecords = csv[0]!.records;
     console.log('');
-    console.log(`tunnelscope ingest (${hasIngestCli() ? 'CLI' : 'in-process service'}): ${ingRecords.toLocaleString('en-US')} records in ${ing.seconds.toFixed(1)} s = ${rate(ingRecords, ing.seconds)}, peak RSS ${ing.peakRssMb.toFixed(0)} MB`);
-    console.log(`bare DuckDB read_csv (auto-detect):  ${csvRecords.toLocaleString('en-US')} records in ${csv.seconds.toFixed(1)} s = ${rate(csvRecords, csv.seconds)}, peak RSS ${csv.peakRssMb.toFixed(0)} MB`);
-    console.log(`  (read_csv time inside its process, without start-up: ${csvInner.toFixed(1)} s = ${rate(csvRecords, csvInner)})`);
-    console.log(`ratio ingest / read_csv (wall): ${(ingRecords / ing.seconds / (csvRecords / csv.seconds)).toFixed(2)}`);
-    if (ingRecords !== data.records) console.log(`WARNING: ingest stored ${ingRecords} of ${data.records} generated records`);
+    console.log(`tunnelscope ingest (${hasIngestCli() ? 'CLI' : 'in-process service'}): median ${ingS.toFixed(1)} s = ${rate(records, ingS)}, peak RSS ${Math.max(...ing.map((r) => r.peakRssMb)).toFixed(0)} MB (max of runs)`);
+    console.log(`bare DuckDB read_csv (auto-detect):  median ${csvS.toFixed(1)} s = ${rate(csvRecords, csvS)}, peak RSS ${Math.max(...csv.map((r) => r.peakRssMb)).toFixed(0)} MB (max of runs)`);
+    console.log(`ratio of medians, ingest / read_csv records/s: ${(records / ingS / (csvRecords / csvS)).toFixed(2)}  (per round: ${ing.map((r, i) => (records / r.seconds / (csvRecords / csv[i]!.seconds)).toFixed(2)).join(', ')})`);
+    console.log(`load average after: ${loadAverage()}`);
+    for (const r of ing) if (r.records !== data.records) console.log(`WARNING: an ingest run stored ${r.records} of ${data.records} generated records`);
   } finally {
     if (!process.env.BENCH_KEEP) data.cleanup();
     else console.log(`data kept in ${data.dir}`);

@@ -10,6 +10,9 @@
  * unusual in a batch (invalid UTF-8 lines, a header with another layout inside a file) makes the
  * stage step give up before anything is written, and the files go the one-by-one way too.
  *
+ * Plain text files (plain-text.ts) of a layout of known fields take the typed read instead
+ * (batch-fast.ts): read_csv with delim=' ' and explicit column types, no string splitting.
+ *
  * Line numbers: the read keeps file order and line order (preserve_insertion_order), so a line's
  * number is its rowid minus the first rowid of its file, plus one.
  */
@@ -18,6 +21,8 @@ import { AppError } from '../../shared/result.ts';
 import { OVERLAP_KEY, parseFieldList, type FlowKind } from './fields.ts';
 import { ACCOUNTING, accountingResult, pick, presentColumns, type Accounting } from './flow-load.ts';
 import { TYPED_TABLE, typedSelect, type ParsePlan } from './flow-sql.ts';
+import { dropFast, stageTyped } from './batch-fast.ts';
+import { assertReadOrder } from './lines.ts';
 import type { LoadResult } from './types.ts';
 
 export interface BatchPlan {
@@ -27,6 +32,8 @@ export interface BatchPlan {
   newline: '\n' | '\r\n';
   /** The first line of every file is a header of `names` (S3 delivery). */
   header: boolean;
+  /** The layout allows the typed read (batch-fast.ts); it is used when every file is plain text. */
+  typed: boolean;
 }
 
 export interface BatchFile {
@@ -38,10 +45,12 @@ export interface BatchFile {
   etag: string | null;
   format: string;
   stream: string | null;
+  /** Plain space-separated text (plain-text.ts). */
+  plain: boolean;
 }
 
 export function batchKey(p: BatchPlan): string {
-  return JSON.stringify([p.kind, p.names, p.tsPrefix, p.newline, p.header]);
+  return JSON.stringify([p.kind, p.names, p.tsPrefix, p.newline, p.header, p.typed]);
 }
 
 const RAW = 'ts_braw';
@@ -58,7 +67,7 @@ function traced(conn: Conn): Conn {
     try {
       return await f(...a);
     } finally {
-      process.stderr.write(`[batch] ${((performance.now() - t0) / 1000).toFixed(2)}s ${name} ${String(a[0]).replace(/\s+/g, ' ').slice(0, 90)}\n`);
+      process.stderr.write(`[batch] ${((performance.now() - t0) / 1000).toFixed(2)}s ${name} ${String(a[0]).replace(/\s+/g, ' ').slice(0, 90)} (ended at ${(performance.now() / 1000).toFixed(2)})\n`);
     }
   };
   return Object.assign(Object.create(conn) as Conn, { run: wrap('run', conn.run.bind(conn)), all: wrap('all', conn.all.bind(conn)), one: wrap('one', conn.one.bind(conn)) });
@@ -68,6 +77,7 @@ const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 export async function dropBatch(conn: Conn): Promise<void> {
   await conn.run(`DROP TABLE IF EXISTS ${RAW}; DROP TABLE IF EXISTS ${FILES}; DROP TABLE IF EXISTS ${TYPED_TABLE}; DROP TABLE IF EXISTS ts_brej; DROP TABLE IF EXISTS ts_brej_scan`);
+  await dropFast(conn);
 }
 
 export interface StagedBatch {
@@ -75,6 +85,8 @@ export interface StagedBatch {
   fields: string;
   /** Lines per file, in batch order. */
   lines: number[];
+  /** SQL for a ts_typed row's line number. */
+  line: string;
 }
 
 /**
@@ -84,6 +96,15 @@ export interface StagedBatch {
 export async function stageBatch(c0: Conn, plan: BatchPlan, files: BatchFile[]): Promise<StagedBatch | null> {
   const conn = traced(c0);
   await dropBatch(conn);
+  await assertReadOrder(conn);
+  if (plan.typed && files.every((f) => f.plain)) {
+    const typed = await stageTyped(conn, plan, files);
+    if (typed) {
+      await markBatchOverlap(conn, plan.kind);
+      return typed;
+    }
+    await dropBatch(conn);
+  }
   const nl = plan.newline === '\r\n' ? `new_line='\\r\\n'` : `new_line='\\n'`;
   await conn.run(
     `CREATE TEMP TABLE ${RAW} AS SELECT file_index::INTEGER AS fi, t FROM read_csv([${files.map((f) => lit(f.path)).join(', ')}], ${READ_OPTIONS}, ${nl},
@@ -130,7 +151,47 @@ export async function stageBatch(c0: Conn, plan: BatchPlan, files: BatchFile[]):
   // parse faster) also reorders the line reads of the file staged in parallel, and so its line numbers.
   await conn.run(`CREATE TEMP TABLE ${TYPED_TABLE} AS ${sel}`, pick(sel, { now: Math.floor(Date.now() / 1000) }));
   await conn.run(`DROP TABLE ${RAW}`);
-  return { columns: present, fields: plan.names.join(' '), lines: counts.map((c) => c.n) };
+  await markBatchOverlap(conn, plan.kind);
+  return { columns: present, fields: plan.names.join(' '), lines: counts.map((c) => c.n), line: 'line' };
+}
+
+/**
+ * Records of a file that an earlier file of the same batch also holds are overlap duplicates.
+ * This depends on the batch alone, so it runs in the stage step, outside the write transaction
+ * (and beside the previous batch's write). A duplicate pair (row of file f, row of an earlier
+ * file g) has one start time inside both files' ranges, so only rows of f within the span of the
+ * files before it, and rows of g within the span of the files after it, need comparing.
+ */
+async function markBatchOverlap(conn: Conn, kind: FlowKind): Promise<void> {
+  const key = OVERLAP_KEY[kind];
+  const same = (a: string, b: string) => key.map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`).join(' AND ');
+  const ranges = await conn.all<{ fi: number; lo: number; hi: number }>(
+    `SELECT fi, min(start_time) AS lo, max(start_time) AS hi FROM ${TYPED_TABLE} WHERE cls = 'row' AND start_time IS NOT NULL GROUP BY fi ORDER BY fi`,
+  );
+  const span = (list: typeof ranges) => {
+    const out: { fi: number; lo: number; hi: number }[] = [];
+    let clo = Infinity;
+    let chi = -Infinity;
+    for (const r of list) {
+      if (clo <= r.hi && chi >= r.lo) out.push({ fi: r.fi, lo: Math.max(clo, r.lo), hi: Math.min(chi, r.hi) });
+      clo = Math.min(clo, r.lo);
+      chi = Math.max(chi, r.hi);
+    }
+    return out;
+  };
+  const before = span(ranges);
+  const after = span([...ranges].reverse());
+  if (!before.length || !after.length) return;
+  const rel = (c: { fi: number; lo: number; hi: number }[]) =>
+    `(SELECT unnest([${c.map((x) => x.fi).join(', ')}]) AS fi, unnest([${c.map((x) => x.lo).join(', ')}]::BIGINT[]) AS lo, unnest([${c.map((x) => x.hi).join(', ')}]::BIGINT[]) AS hi)`;
+  await conn.run(
+    `UPDATE ${TYPED_TABLE} SET cls = 'overlap' WHERE rowid IN (
+       SELECT n.rowid FROM ${TYPED_TABLE} n JOIN ${rel(before)} c ON n.fi = c.fi AND n.start_time BETWEEN c.lo AND c.hi
+       JOIN (SELECT x.fi, ${key.map((k) => `x.${k}`).join(', ')} FROM ${TYPED_TABLE} x JOIN ${rel(after)} a ON x.fi = a.fi AND x.start_time BETWEEN a.lo AND a.hi
+             WHERE x.cls IN ('row', 'overlap')) e
+         ON ${same('n', 'e')} AND e.fi < n.fi
+       WHERE n.cls = 'row')`,
+  );
 }
 
 export interface BatchFileResult {
@@ -191,8 +252,8 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
   const key = OVERLAP_KEY[plan.kind];
   const same = (a: string, b: string) => key.map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`).join(' AND ');
 
-  // Overlap: only rows whose start time falls where the case, or an earlier file of the batch,
-  // has rows can be duplicates; both checks are skipped when no such range exists.
+  // Overlap with the case (overlap between files of the batch was marked in the stage step): only
+  // rows whose start time falls where the case has rows can be duplicates.
   const ranges = await conn.all<{ fi: number; lo: number; hi: number }>(
     `SELECT fi, min(start_time) AS lo, max(start_time) AS hi FROM ${TYPED_TABLE} WHERE cls = 'row' AND start_time IS NOT NULL GROUP BY fi ORDER BY fi`,
   );
@@ -216,35 +277,6 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
       );
       check();
     }
-    // Earlier files of the batch. A duplicate pair (row of file f, row of an earlier file g) has
-    // one start time inside both files' ranges, so only rows of f within the span of the files
-    // before it, and rows of g within the span of the files after it, need comparing.
-    const span = (list: typeof ranges) => {
-      const out: { fi: number; lo: number; hi: number }[] = [];
-      let clo = Infinity;
-      let chi = -Infinity;
-      for (const r of list) {
-        if (clo <= r.hi && chi >= r.lo) out.push({ fi: r.fi, lo: Math.max(clo, r.lo), hi: Math.min(chi, r.hi) });
-        clo = Math.min(clo, r.lo);
-        chi = Math.max(chi, r.hi);
-      }
-      return out;
-    };
-    const before = span(ranges);
-    const after = span([...ranges].reverse());
-    if (before.length && after.length) {
-      const rel = (c: { fi: number; lo: number; hi: number }[]) =>
-        `(SELECT unnest([${c.map((x) => x.fi).join(', ')}]) AS fi, unnest([${c.map((x) => x.lo).join(', ')}]::BIGINT[]) AS lo, unnest([${c.map((x) => x.hi).join(', ')}]::BIGINT[]) AS hi)`;
-      await conn.run(
-        `UPDATE ${TYPED_TABLE} SET cls = 'overlap' WHERE rowid IN (
-           SELECT n.rowid FROM ${TYPED_TABLE} n JOIN ${rel(before)} c ON n.fi = c.fi AND n.start_time BETWEEN c.lo AND c.hi
-           JOIN (SELECT x.fi, ${key.map((k) => `x.${k}`).join(', ')} FROM ${TYPED_TABLE} x JOIN ${rel(after)} a ON x.fi = a.fi AND x.start_time BETWEEN a.lo AND a.hi
-                 WHERE x.cls IN ('row', 'overlap')) e
-             ON ${same('n', 'e')} AND e.fi < n.fi
-           WHERE n.cls = 'row')`,
-      );
-      check();
-    }
   }
 
   const cols = staged.columns;
@@ -252,13 +284,13 @@ export async function writeBatch(c0: Conn, plan: BatchPlan, files: BatchFile[], 
   // order setting is instance-wide and another file's lines are being read meanwhile.
   await conn.run(
     `INSERT INTO ${table} (source_id, line, ${cols.join(', ')})
-     SELECT ${sidList}[fi + 1], line, ${cols.join(', ')} FROM ${TYPED_TABLE} WHERE cls = 'row'`,
+     SELECT ${sidList}[fi + 1], ${staged.line}, ${cols.join(', ')} FROM ${TYPED_TABLE} WHERE cls = 'row'`,
   );
   check();
   await conn.run(
     `INSERT INTO quarantine (source_id, file, line, raw, reason)
-     SELECT ${sidList}[fi + 1], ([${files.map((f) => lit(f.display)).join(', ')}]::VARCHAR[])[fi + 1], line, left(t, 4096), reason
-     FROM ${TYPED_TABLE} WHERE cls = 'bad' ORDER BY fi, line`,
+     SELECT ${sidList}[fi + 1], ([${files.map((f) => lit(f.display)).join(', ')}]::VARCHAR[])[fi + 1], ${staged.line} AS line, left(t, 4096), reason
+     FROM ${TYPED_TABLE} WHERE cls = 'bad' ORDER BY fi, 3`,
   );
   const counts = await conn.all<Accounting & { fi: number }>(`SELECT fi, ${ACCOUNTING} FROM ${TYPED_TABLE} GROUP BY fi`);
   const byFi = new Map(counts.map((c) => [c.fi, c]));

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { handlers as registry } from './formats/index.ts';
+import { PlainTextCheck } from './plain-text.ts';
 import type { Detection, FormatHandler, Sample } from './types.ts';
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -19,6 +20,8 @@ export interface Probe {
   truncatedAt: number | null;
   /** Size of the content (decompressed for gzip, up to the damage). */
   plainBytes: number;
+  /** The content is plain space-separated text (plain-text.ts): it may take the typed read_csv path. */
+  plainText: boolean;
 }
 
 async function firstBytes(path: string, n: number): Promise<Buffer> {
@@ -46,6 +49,7 @@ export async function probeFile(path: string): Promise<Probe> {
   let bytes = 0;
   let truncatedAt: number | null = null;
   let plainBytes = 0;
+  const text = new PlainTextCheck();
   const input = createReadStream(path, { highWaterMark: 1 << 20 });
   const closed = new Promise<void>((resolve, reject) => {
     input.on('close', resolve);
@@ -54,10 +58,14 @@ export async function probeFile(path: string): Promise<Probe> {
   input.on('data', (chunk) => {
     hash.update(chunk as Buffer);
     bytes += chunk.length;
+    if (!gzip) text.push(chunk as Buffer);
   });
   if (gzip) {
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
-    gunzip.on('data', (chunk: Buffer) => (plainBytes += chunk.length));
+    gunzip.on('data', (chunk: Buffer) => {
+      plainBytes += chunk.length;
+      text.push(chunk);
+    });
     await new Promise<void>((resolve) => {
       gunzip.on('end', resolve);
       gunzip.on('error', () => {
@@ -70,7 +78,7 @@ export async function probeFile(path: string): Promise<Probe> {
     });
   }
   await closed;
-  return { sha256: hash.digest('hex'), bytes, gzip, truncatedAt, plainBytes: gzip ? plainBytes : bytes };
+  return { sha256: hash.digest('hex'), bytes, gzip, truncatedAt, plainBytes: gzip ? plainBytes : bytes, plainText: truncatedAt === null && text.plain };
 }
 
 export async function readSample(path: string, displayPath: string, gzip: boolean): Promise<Sample> {

@@ -76,19 +76,7 @@ export function typedSelect(plan: ParsePlan, src: string, headers: string[] = []
     if (p === undefined || f.type === 'VARCHAR') continue;
     checks.push(`WHEN ${f.column} IS NULL AND v${p} <> '-' THEN 'field ${f.name} is not a ${typeWord(f.type)}: "' || left(v${p}, 40) || '"'`);
   }
-  if (pos.has('start')) {
-    checks.push(
-      `WHEN start_time < ${EARLIEST_START} THEN 'start ' || start_time || ' (' || ${utc('start_time', '%Y-%m-%d')} || ') is before 2010: not a possible flow-log time'`,
-    );
-  }
-  if (pos.has('start') && pos.has('end')) {
-    checks.push(`WHEN end_time < start_time THEN 'end ' || end_time || ' is before start ' || start_time`);
-  }
-  if (pos.has('end')) {
-    checks.push(`WHEN end_time > $now + ${FUTURE_SLACK_S} THEN 'end ' || end_time || ' (' || ${utc('end_time', '%Y-%m-%d %H:%M')} || ' UTC) is in the future'`);
-  } else if (pos.has('start')) {
-    checks.push(`WHEN start_time > $now + ${FUTURE_SLACK_S} THEN 'start ' || start_time || ' is in the future'`);
-  }
+  checks.push(...timeChecks(pos.has('start'), pos.has('end')).map((c) => `WHEN ${c.cond} THEN ${c.reason}`));
   const off = plan.tsPrefix ? 1 : 0;
   const cols = all.map((f) => f.column);
   // Only the columns that will be written (or compared) are carried; constant NULL columns cost
@@ -126,6 +114,27 @@ WITH s AS (
 SELECT ${fi}line, CASE WHEN pre_reason IS NOT NULL THEN 'bad' WHEN blank THEN 'blank' WHEN is_header THEN 'header' WHEN reason IS NULL THEN 'row' ELSE 'bad' END AS cls,
   reason, CASE WHEN reason IS NOT NULL THEN coalesce(raw, t) END AS t, ${outCols.join(', ')}
 FROM r`;
+}
+
+/**
+ * CASE branches for impossible times, over typed start_time / end_time columns; $now is the
+ * current epoch second. Shared by the line-level parse and the typed read (batch-fast.ts).
+ */
+export function timeChecks(hasStart: boolean, hasEnd: boolean): { cond: string; reason: string }[] {
+  const checks: { cond: string; reason: string }[] = [];
+  if (hasStart) {
+    checks.push({
+      cond: `start_time < ${EARLIEST_START}`,
+      reason: `'start ' || start_time || ' (' || ${utc('start_time', '%Y-%m-%d')} || ') is before 2010: not a possible flow-log time'`,
+    });
+  }
+  if (hasStart && hasEnd) checks.push({ cond: 'end_time < start_time', reason: `'end ' || end_time || ' is before start ' || start_time` });
+  if (hasEnd) {
+    checks.push({ cond: `end_time > $now + ${FUTURE_SLACK_S}`, reason: `'end ' || end_time || ' (' || ${utc('end_time', '%Y-%m-%d %H:%M')} || ' UTC) is in the future'` });
+  } else if (hasStart) {
+    checks.push({ cond: `start_time > $now + ${FUTURE_SLACK_S}`, reason: `'start ' || start_time || ' is in the future'` });
+  }
+  return checks;
 }
 
 /** Columns of the kind's table that ts_typed carries, in table order. */

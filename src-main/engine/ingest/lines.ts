@@ -31,6 +31,7 @@ const READ_OPTIONS = `delim='${DELIM}', quote='', escape='', comment='', header=
 export async function stageLines(conn: Conn, path: string, newline: '\n' | '\r\n'): Promise<StagedLines> {
   const nl = newline === '\r\n' ? `new_line='\\r\\n'` : `new_line='\\n'`;
   await conn.run(`DROP TABLE IF EXISTS ${RAW_TABLE}; DROP TABLE IF EXISTS ${FIXED_TABLE}`);
+  await assertReadOrder(conn);
   await conn.run(
     `CREATE TEMP TABLE ${RAW_TABLE} AS SELECT t FROM read_csv($path, ${READ_OPTIONS}, ${nl},
        store_rejects=true, rejects_table='ts_rejects', rejects_scan='ts_reject_scans')`,
@@ -55,6 +56,19 @@ export async function stageLines(conn: Conn, path: string, newline: '\n' | '\r\n
   await conn.run('DROP TABLE IF EXISTS ts_rejects; DROP TABLE IF EXISTS ts_reject_scans');
   const n = await conn.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${RAW_TABLE}`);
   return { lines: (n?.n ?? 0) + rejected, rejected, src, latin1: false };
+}
+
+
+/**
+ * Line numbers come from read order (rowids of the staged table), which DuckDB keeps only while
+ * preserve_insertion_order is on. It is instance-wide: if anything switched it off, stop rather
+ * than number lines wrongly.
+ */
+export async function assertReadOrder(conn: Conn): Promise<void> {
+  const v = await conn.one<{ v: unknown }>("SELECT current_setting('preserve_insertion_order') AS v");
+  if (v?.v !== true && v?.v !== 'true') {
+    throw new Error('preserve_insertion_order is off in this DuckDB instance; ingest numbers lines by read order and needs it on');
+  }
 }
 
 export async function dropStaged(conn: Conn): Promise<void> {
