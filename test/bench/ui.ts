@@ -41,14 +41,19 @@ function schemaPrints(): Record<string, string> {
   return Object.fromEntries(migrations.map((m) => [String(m.version), createHash('sha256').update(m.sql).digest('hex').slice(0, 12)]));
 }
 
-/** Analysis tables changed shape, raw tables did not: recreate them and rerun the analysis (minutes, not a re-ingest). */
-async function reanalyze(path: string, meta: CaseMeta): Promise<CaseMeta> {
-  console.log(`${path}: the analysis tables (migration 2) changed since it was built: recreating them and rerunning the analysis`);
-  const an = await runChild(...tsxArgs(join(here, 'ui-reanalyze.ts'), [path]));
+/**
+ * Analysis tables changed shape (migration 2 edited, or newer migrations appended), raw tables did
+ * not: migrate the file like a user's, recreate the analysis tables when their DDL changed, and
+ * rerun the analysis (minutes, not a re-ingest).
+ */
+async function reanalyze(path: string, meta: CaseMeta, recreate: boolean): Promise<CaseMeta> {
+  console.log(`${path}: ${recreate ? 'the analysis tables (migration 2) changed' : `format ${meta.formatVersion} → ${FORMAT_VERSION}`} since it was built: ${recreate ? 'recreating them and ' : 'migrating and '}rerunning the analysis`);
+  const an = await runChild(...tsxArgs(join(here, 'ui-reanalyze.ts'), recreate ? [path, '--recreate'] : [path]));
   const out = JSON.parse(an.stdout.trim().split('\n').pop()!) as { findings: number; timings: Record<string, number> };
   console.log(`  analyze:  ${an.seconds.toFixed(1)} s, peak RSS ${mb(an.peakRssMb)}, ${out.findings} findings; steps (ms) ${JSON.stringify(out.timings)}`);
   const next: CaseMeta = {
     ...meta,
+    formatVersion: FORMAT_VERSION,
     schema: schemaPrints(),
     builtAt: new Date().toISOString(),
     build: { ...meta.build, analyzeS: an.seconds, analyzeRssMb: an.peakRssMb, findings: out.findings, steps: out.timings },
@@ -69,8 +74,10 @@ async function ensureCase(records: number, rebuild: boolean): Promise<{ path: st
       console.log(`reusing ${path} (${records.toLocaleString('en-US')} records, format ${meta.formatVersion}, built ${meta.builtAt}; --rebuild to rebuild)`);
       return { path, meta };
     }
-    if (meta.formatVersion === FORMAT_VERSION && meta.schema && Object.keys(now).filter((v) => v !== '2').every(same)) {
-      return { path, meta: await reanalyze(path, meta) };
+    // Versions the file has: unchanged except perhaps the analysis tables (2); newer ones are appended migrations.
+    const had = Object.keys(now).filter((v) => Number(v) <= meta.formatVersion);
+    if (meta.schema && had.filter((v) => v !== '2').every(same)) {
+      return { path, meta: await reanalyze(path, meta, !same('2')) };
     }
     console.log(`${path} was built with another schema (format ${meta.formatVersion}): rebuilding`);
   }
