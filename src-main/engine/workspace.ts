@@ -19,6 +19,10 @@ import type { Db } from './db/index.ts';
 import { CaseSession } from './case/session.ts';
 import { ingestPaths } from './ingest/service.ts';
 import { runAnalysis } from './analysis/run.ts';
+import { warmConversations } from './analysis/conversations.ts';
+
+/** Quiet time after a case opens before its conversation columns are loaded (see adopt). */
+const WARM_DELAY_MS = 3000;
 import { caseSummary } from './ingest/summary.ts';
 import { importFromS3, type S3ImportRequest } from './s3/import.ts';
 
@@ -208,6 +212,18 @@ export class Workspace {
 
   private adopt(opened: CaseSession): void {
     this.session = opened;
+    // A few seconds after the working copy is in place (the copy and the first view come first),
+    // load the columns filters scan, so the analyst's first filter switch does not pay for reading
+    // them. Not at once: a warm-up interrupted by an immediate close or open slowed that open by ~50 ms.
+    void opened
+      .writable()
+      .then(() => {
+        const t = setTimeout(() => {
+          if (opened === this.session && !opened.isClosed && !this.shuttingDown) void warmConversations(opened.db).catch(() => undefined);
+        }, WARM_DELAY_MS);
+        t.unref?.();
+      })
+      .catch(() => undefined);
     const openedFrom = opened.path;
     opened.onChange = (changed) => {
       if (changed !== this.session) return;

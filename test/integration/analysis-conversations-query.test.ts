@@ -94,9 +94,10 @@ function matches(r: Conv, f: FlowFilter): boolean {
   return true;
 }
 /** Addresses: IPv4 by number, then IPv6 by text; descending is the exact reverse; ties by insertion order. */
-function compare(col: 'client' | 'server' | 'bytesFwd' | 'serverPort', dir: 'asc' | 'desc') {
+function compare(col: 'client' | 'server' | 'bytesFwd' | 'serverPort' | 'state', dir: 'asc' | 'desc') {
   const key = (r: Conv): [number, number | string | null] => {
     if (col === 'bytesFwd') return [0, r.bytes];
+    if (col === 'state') return [0, r.state];
     if (col === 'serverPort') return [0, r.sport];
     const ip = r[col];
     const n = v4num(ip);
@@ -165,6 +166,8 @@ const SORTS = [
   { column: 'server', dir: 'desc' },
   { column: 'bytesFwd', dir: 'desc' },
   { column: 'serverPort', dir: 'asc' },
+  { column: 'state', dir: 'asc' },
+  { column: 'state', dir: 'desc' },
 ] as const;
 
 describe('conversation page against the reference', () => {

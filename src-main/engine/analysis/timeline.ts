@@ -95,7 +95,7 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
         const rw = ['bucket >= $a', 'bucket < $z60', 'server_port = $f_port'];
         if (f.protocol !== undefined) rw.push('protocol = $f_proto');
         if (f.state) rw.push('state = $f_state');
-        if (f.action) rw.push("(action = $f_action OR action = 'MIXED')");
+        if (f.action) rw.push('action <> $f_not_action');
         p.z60 = to - (to % 60);
         parts = [
           `SELECT bucket - bucket % $g AS b, sum(bytes) AS v FROM rollup_conversations WHERE ${rw.join(' AND ')} GROUP BY 1`,
