@@ -72,11 +72,33 @@ async function tunnelVpnMap(c: Conn): Promise<Map<string, string>> {
   return new Map((await loadTunnels(c)).map((t) => [t.tunnelIp, t.vpnId]));
 }
 
-/** The longest conversation in seconds (written by runAnalysis), or null on a case analysed before it existed. */
-export async function convMaxSpan(c: Conn): Promise<number | null> {
-  const r = await c.one<{ v: string }>("SELECT value AS v FROM meta WHERE key = 'conv_max_span_s'");
-  return r ? Number(r.v) : null;
+interface AnalysisFacts {
+  analyzedAt: string;
+  /** The text display columns are filled (migration 004). */
+  text: boolean;
+  /** The longest conversation in seconds (meta conv_max_span_s), or null on a case analysed before it existed. */
+  maxSpanS: number | null;
+  tunnelVpn: Map<string, string>;
 }
+
+/** Per open case: the tunnels of the last analysis, so a page does not read them again each time. */
+const tunnelsSeen = new WeakMap<Db, { analyzedAt: string; map: Map<string, string> }>();
+
+/** What every page needs from meta, in one statement, and the tunnel map (re-read after a new analysis). */
+async function analysisFacts(db: Db, c: Conn): Promise<AnalysisFacts> {
+  const m = await c.one<{ a: string | null; t: string | null; s: string | null }>(
+    `SELECT max(value) FILTER (WHERE key = 'analyzed_at') AS a, max(value) FILTER (WHERE key = 'conv_text') AS t,
+       max(value) FILTER (WHERE key = 'conv_max_span_s') AS s FROM meta`,
+  );
+  const analyzedAt = m?.a ?? '';
+  let seen = tunnelsSeen.get(db);
+  if (!seen || seen.analyzedAt !== analyzedAt || !analyzedAt) {
+    seen = { analyzedAt, map: await tunnelVpnMap(c) };
+    tunnelsSeen.set(db, seen);
+  }
+  return { analyzedAt, text: m?.t === '1', maxSpanS: m?.s == null ? null : Number(m.s), tunnelVpn: seen.map };
+}
+
 
 /**
  * Counts per filter, per open case and analysis run: scrolling (next pages) and re-sorting keep the
@@ -139,15 +161,13 @@ export function countSql(branches: string[]): string {
 }
 
 export async function queryConversations(db: Db, q: ConversationQuery = {}): Promise<ConversationPage> {
-  const { f, sortCol, dir, offset, limit, analyzedAt, text } = await db.use(async (c) => ({
-    analyzedAt: (await c.one<{ v: string }>("SELECT value AS v FROM meta WHERE key = 'analyzed_at'"))?.v ?? '',
-    text: await hasTextColumns(c),
-    f: conversationFilter(q.filter, await tunnelVpnMap(c), await convMaxSpan(c)),
-    sortCol: (q.sort && SORTABLE[q.sort.column]) ?? 'first_seen',
-    dir: q.sort?.dir === 'desc' ? ('DESC' as const) : ('ASC' as const),
-    offset: Math.max(0, Math.floor(q.offset ?? 0)),
-    limit: Math.min(5000, Math.max(1, Math.floor(q.limit ?? 200))),
-  }));
+  const facts = await db.use((c) => analysisFacts(db, c));
+  const { analyzedAt, text } = facts;
+  const f = conversationFilter(q.filter, facts.tunnelVpn, facts.maxSpanS);
+  const sortCol = (q.sort && SORTABLE[q.sort.column]) ?? 'first_seen';
+  const dir = q.sort?.dir === 'desc' ? ('DESC' as const) : ('ASC' as const);
+  const offset = Math.max(0, Math.floor(q.offset ?? 0));
+  const limit = Math.min(5000, Math.max(1, Math.floor(q.limit ?? 200)));
   // Two steps. (1) The page's rowids: only the filter and sort columns are read (ties broken by
   // rowid, which is unique and follows first_seen; comparing conv_id strings doubled the top-N),
   // while the count runs on a second connection. (2) Those rows with every column. A rowid filter
