@@ -49,5 +49,12 @@ export function toErrorValue(e: unknown): AppErrorValue {
   const raw = e instanceof Error ? e.message : String(e);
   const first = raw.split('\n')[0]?.trim() || 'Unexpected error';
   if (/interrupt/i.test(raw)) return { code: 'cancelled', message: 'The operation was cancelled.' };
+  // DuckDB checks each block of a case file as it reads it; big files are not read whole on open.
+  if (/Corrupt database file|checksum/i.test(raw)) {
+    return {
+      code: 'case-corrupt',
+      message: 'The investigation file is damaged: a part of it failed its checksum while it was read, so this cannot be shown. Open a saved copy, or import the logs into a new investigation.',
+    };
+  }
   return { code: 'internal', message: first };
 }

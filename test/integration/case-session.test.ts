@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { FORMAT_VERSION, migrations } from '../../src-main/engine/db/schema/inde
 import { workRoot } from '../../src-main/engine/case/files.ts';
 import { CaseSession, caseFileInfo } from '../../src-main/engine/case/session.ts';
 import type { ViewState } from '../../src-main/shared/domain.ts';
+import { toErrorValue } from '../../src-main/shared/result.ts';
 
 const dirs: string[] = [];
 const sessions: CaseSession[] = [];
@@ -265,6 +266,22 @@ describe('opening in place', () => {
     await expect(s.writable()).rejects.toMatchObject({ code: 'no-case' });
     expect(sha(file)).toBe(h);
     expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it('a big file damaged in the middle opens, and the query that meets the damage says the file is damaged', async () => {
+    const file = await bigCase();
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(16 * 1024 ** 2); // past the full check on open
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, Math.floor(size * 0.6));
+    closeSync(fd);
+    const s = await track(CaseSession.open(file, { readOnly: true, autosaveMs: 0 }));
+    const err = await s.db.one('SELECT count(*), max(hash(COLUMNS(*))) FROM quarantine').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).not.toBeNull();
+    expect(toErrorValue(err)).toMatchObject({ code: 'case-corrupt', message: expect.stringContaining('damaged') });
   });
 
   it('a file renamed over the original while it is open does not change what the session sees', async () => {
