@@ -21,6 +21,8 @@ const where: RendererLocation = {
 };
 const preload = join(__dirname, '../preload/index.js');
 const demoPath = app.isPackaged ? join(process.resourcesPath, 'demo.tscope') : join(app.getAppPath(), 'resources/demo.tscope');
+/** The window icon (Linux; macOS and Windows take theirs from the installer, electron-builder.yml). */
+const iconPath = app.isPackaged ? join(process.resourcesPath, 'icon.png') : join(app.getAppPath(), 'resources/build/icon.png');
 
 /** A .tscope named on the command line (first launch, or a second instance forwarding its argv). */
 function caseFromArgv(argv: string[]): string | null {
@@ -191,7 +193,7 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     refreshMenu();
-    win = createMainWindow(preload, where);
+    win = createMainWindow(preload, where, iconPath);
     win.on('closed', () => (win = null));
     // Closing the window with unsaved work goes through the same question as quitting.
     win.on('close', (e) => {

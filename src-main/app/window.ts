@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { BrowserWindow } from 'electron';
 import type { RendererLocation } from './security.ts';
 
-export function createMainWindow(preload: string, where: RendererLocation): BrowserWindow {
+export function createMainWindow(preload: string, where: RendererLocation, icon?: string): BrowserWindow {
   const win = new BrowserWindow({
+    ...(icon && existsSync(icon) ? { icon } : {}),
     width: 1440,
     height: 900,
     minWidth: 960,
