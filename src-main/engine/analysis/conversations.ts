@@ -99,7 +99,6 @@ async function analysisFacts(db: Db, c: Conn): Promise<AnalysisFacts> {
   return { analyzedAt, text: m?.t === '1', maxSpanS: m?.s == null ? null : Number(m.s), tunnelVpn: seen.map };
 }
 
-
 /**
  * Counts per filter, per open case and analysis run: scrolling (next pages) and re-sorting keep the
  * filter, so they skip the count's scan. A new analysis (meta analyzed_at) starts afresh.
@@ -110,8 +109,8 @@ const COUNT_CACHE = 64;
 /**
  * Address columns sort as addresses: IPv4 by number (10.0.0.9 before 10.0.0.10, from the
  * UINTEGER column, which is also twice as fast to sort as the text), then IPv6 by text; descending
- * is the exact reverse. Each part is its own top-N (`v4 IS NOT NULL` / `v4 IS NULL`: the second
- * skips every row group without IPv6 by its statistics).
+ * is the exact reverse. Each part is its own scan (`v4 IS NOT NULL` / `v4 IS NULL`: the second
+ * skips every row group without IPv6 by its statistics; see pageByScans).
  */
 const IP_SORT: Record<string, string> = { client: 'client_v4', server: 'server_v4' };
 
@@ -122,40 +121,67 @@ const IP_SORT: Record<string, string> = { client: 'client_v4', server: 'server_v
 const STATES: readonly HandshakeState[] = (['completed', 'established', 'half-open', 'no-tcp', 'rejected', 'reset', 'syn-no-synack', 'unknown'] as const satisfies readonly HandshakeState[]);
 const sortKey = (col: string) => (col === 'state' ? `list_position([${STATES.map((x) => `'${x}'`).join(', ')}], state)` : col);
 
-/** One scan of the page's candidates: rowid, the sort key(s) to merge the scans by, and first_seen (see step 2). */
-interface Scan {
-  where: string;
-  select: string;
-  order: string;
+/**
+ * The SQL of step (1) for one branch sorted by a plain column: rowids, sort keys and first_seen
+ * (see step 2) of rows offset..offset+limit. LIMIT/OFFSET are literals (integers computed by the
+ * caller): as parameters DuckDB plans a full sort.
+ */
+function pageSql(where: string, sortCol: string, dir: 'ASC' | 'DESC', offset: number, limit: number): string {
+  return `SELECT rowid AS r, ${sortCol} AS k, first_seen AS fs FROM conversations WHERE ${where}
+    ORDER BY ${sortKey(sortCol)} ${dir} NULLS LAST, rowid LIMIT ${limit} OFFSET ${offset}`;
 }
 
+type PageRow = { r: number; k: unknown; t?: unknown; fs: number };
+/** A candidate row of one scan: its group (0, or 1 for the IPv6 part of an address sort) and its key there. */
+type Found = { r: number; g: number; key: unknown; fs: number };
+
 /**
- * The SQL of step (1): rowids and sort keys of rows offset..offset+limit. A filter with several
- * branches (see ConvFilterSql) or an address sort is a UNION ALL of top-Ns of offset+limit rows
- * each (the scans are exclusive, so the page is among their first offset+limit rows), merged by
- * the same order.
+ * Step (1) as scans one after the other: each branch of the filter (and, for an address sort, its
+ * IPv4 rows by number, then its IPv6 rows by text). Once offset+limit rows are in hand, a later
+ * scan only looks past them: it is cut at the key of the last one (so DuckDB's top-N starts with a
+ * tight bound instead of finding it), or skipped when its whole group sorts after it. A /32 holding
+ * 1.7 M conversations sorted by packets: 47 ms instead of 68 for the UNION ALL of the branches; the
+ * IPv6 part of an address sort is rarely read at all.
  */
-export function pageSql(branches: string[], sortCol: string, dir: 'ASC' | 'DESC', offset: number, limit: number): string {
+async function pageByScans(c: Conn, branches: string[], params: SqlParams, sortCol: string, dir: 'ASC' | 'DESC', offset: number, limit: number): Promise<PageRow[]> {
+  const want = offset + limit;
+  const s = dir === 'ASC' ? 1 : -1;
   const v4 = IP_SORT[sortCol];
-  const scans: Scan[] = v4
-    ? branches.flatMap((b) => [
-        { where: `${b} AND ${v4} IS NOT NULL`, select: `0 AS g, ${v4} AS k, NULL::VARCHAR AS t, first_seen AS fs`, order: `${v4} ${dir}, rowid` },
-        { where: `${b} AND ${v4} IS NULL`, select: `1 AS g, NULL::UINTEGER AS k, ${sortCol} AS t, first_seen AS fs`, order: `${sortCol} ${dir} NULLS LAST, rowid` },
-      ])
-    : branches.map((b) => ({ where: b, select: `${sortCol} AS k, first_seen AS fs`, order: `${sortKey(sortCol)} ${dir} NULLS LAST, rowid` }));
-  // LIMIT/OFFSET are literals (integers computed by the caller): as parameters DuckDB plans a full sort.
-  if (scans.length === 1) {
-    const s = scans[0]!;
-    return `SELECT rowid AS r, ${s.select} FROM conversations WHERE ${s.where} ORDER BY ${s.order} LIMIT ${limit} OFFSET ${offset}`;
+  const groups = v4
+    ? [
+        { g: 0, col: v4, where: `${v4} IS NOT NULL` },
+        { g: 1, col: sortCol, where: `${v4} IS NULL` },
+      ]
+    : [{ g: 0, col: sortCol, where: 'true' }];
+  // Groups in page order, so the first fills the page and cuts or skips the rest.
+  const scans = (s > 0 ? groups : [...groups].reverse()).flatMap((grp) => branches.map((b) => ({ ...grp, where: `${b} AND ${grp.where}` })));
+  const order = (a: Found, b: Found): number => {
+    if (a.g !== b.g) return s * (a.g - b.g);
+    if (a.key !== b.key) {
+      if (a.key == null) return 1;
+      if (b.key == null) return -1;
+      return (a.key as number | string) < (b.key as number | string) ? -s : s;
+    }
+    return a.r - b.r;
+  };
+  let rows: Found[] = [];
+  for (const scan of scans) {
+    const last = rows.length >= want ? rows[want - 1]! : null;
+    if (last && s * (scan.g - last.g) > 0) continue;
+    const cut = last && last.g === scan.g && last.key != null ? last.key : undefined;
+    const where = cut === undefined ? scan.where : `${scan.where} AND ${scan.col} ${s < 0 ? '>=' : '<='} $page_cut`;
+    const sql = `SELECT rowid AS r, ${scan.g} AS g, ${scan.col} AS key, first_seen AS fs FROM conversations WHERE ${where}
+      ORDER BY ${sortKey(scan.col)} ${dir} NULLS LAST, rowid LIMIT ${want}`;
+    const p = only(sql, params);
+    if (cut !== undefined) p.page_cut = cut as number | string;
+    rows = [...rows, ...(await c.all<Found>(sql, p))].sort(order).slice(0, want);
   }
-  const merged = v4 ? `g ${dir}, k ${dir}, t ${dir} NULLS LAST, r` : `k ${dir} NULLS LAST, r`;
-  return `SELECT * FROM (${scans
-    .map((s) => `SELECT * FROM (SELECT rowid AS r, ${s.select} FROM conversations WHERE ${s.where} ORDER BY ${s.order} LIMIT ${offset + limit})`)
-    .join(' UNION ALL ')}) ORDER BY ${merged} LIMIT ${limit} OFFSET ${offset}`;
+  // The shape pageSql gives: an address sort's IPv4 number in k and its IPv6 text in t.
+  return rows.slice(offset).map((x) => (v4 ? { r: x.r, fs: x.fs, k: x.g === 0 ? x.key : null, t: x.g === 1 ? x.key : null } : { r: x.r, fs: x.fs, k: x.key }));
 }
 
 /** The SQL of the exact count: one count per branch, added up. */
-export function countSql(branches: string[]): string {
+function countSql(branches: string[]): string {
   if (branches.length === 1) return `SELECT count(*) AS n FROM conversations WHERE ${branches[0]}`;
   return `SELECT sum(n)::BIGINT AS n FROM (${branches.map((b) => `SELECT count(*) AS n FROM conversations WHERE ${b}`).join(' UNION ALL ')})`;
 }
@@ -187,7 +213,8 @@ export async function queryConversations(db: Db, q: ConversationQuery = {}): Pro
           return r;
         }),
     db.use((c) => {
-      const sql = pageSql(f.branches, sortCol, dir, offset, limit);
+      if (f.branches.length > 1 || IP_SORT[sortCol]) return pageByScans(c, f.branches, f.params, sortCol, dir, offset, limit);
+      const sql = pageSql(f.branches[0]!, sortCol, dir, offset, limit);
       return c.all<{ r: number; k: unknown; t?: unknown; fs: number }>(sql, only(sql, f.params));
     }),
   ]);
@@ -220,9 +247,9 @@ export async function queryConversations(db: Db, q: ConversationQuery = {}): Pro
 }
 
 /**
- * Reads the columns that conversation filters and sorts scan, once, into DuckDB's buffer pool. The
- * first query to touch a column loads it from the file: 2–3× the time of the same query warm at
- * 10 M conversations (45–58 ms against 15–39). The workspace runs this in the background after a
+ * Reads the columns that conversation filters and sorts scan, and those a page shows, once, into
+ * DuckDB's buffer pool (~0.7 s and ~400 MB at 10 M conversations). The first query to touch a
+ * column loads it from the file: 2–3× the time of the same query warm (45–58 ms against 15–39). The workspace runs this in the background after a
  * case opens, while the analyst is still looking at the timeline; closing the case interrupts it.
  */
 export async function warmConversations(db: Db): Promise<void> {
@@ -231,6 +258,9 @@ export async function warmConversations(db: Db): Promise<void> {
       .map((c) => `max(${c})`)
       .join(', ')} FROM conversations`,
   );
+  // Then what a page shows: a page sorted by bytes or packets is spread over the whole table, and
+  // its first fetch read these blocks cold (~90 ms against ~25 warm at 10 M; +105 MB of cache).
+  await db.one(`SELECT ${['conv_id', 'client', 'server', 'flags_fwd', 'flags_rev', 'capture_points_text', 'paths_text'].map((c) => `max(${c})`).join(', ')} FROM conversations`);
 }
 
 export async function getConversation(db: Db, id: string): Promise<ConversationDetail> {
