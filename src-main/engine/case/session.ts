@@ -227,16 +227,7 @@ export class CaseSession {
     let newLock: FileLock | null = null;
     if (!sameFile && !(this.lock && this.lock.file === target)) newLock = FileLock.acquire(target);
     try {
-      await this.exclusive(async () => {
-        await this.db.run('CHECKPOINT');
-        // No automatic checkpoint may rewrite the file while it is being copied.
-        await this.db.run("SET checkpoint_threshold = '1TB'");
-        try {
-          atomicReplace(this.workFile, target);
-        } finally {
-          await this.db.run("RESET checkpoint_threshold");
-        }
-      });
+      await this.copyCheckpointed(() => atomicReplace(this.workFile, target));
     } catch (e) {
       newLock?.release();
       throw e;
@@ -339,11 +330,17 @@ export class CaseSession {
   /** A consistent copy of the working database at `dest` (for redaction and reports of a live case). */
   async snapshot(dest: string): Promise<void> {
     this.requireOpen();
-    await this.exclusive(async () => {
+    await this.copyCheckpointed(() => copyIn(this.workFile, dest));
+  }
+
+  /** Runs `copy` on a checkpointed working file, with nothing else writing (saves and snapshots). */
+  private copyCheckpointed(copy: () => void): Promise<void> {
+    return this.exclusive(async () => {
       await this.db.run('CHECKPOINT');
+      // No automatic checkpoint may rewrite the file while it is being copied.
       await this.db.run("SET checkpoint_threshold = '1TB'");
       try {
-        copyIn(this.workFile, dest);
+        copy();
       } finally {
         await this.db.run('RESET checkpoint_threshold');
       }
@@ -413,7 +410,7 @@ const FULL_CHECK_BYTES = 16 * 1024 ** 2;
  * damaged file fails here with a clear message instead of halfway through an analysis.
  */
 async function checkReadable(db: Db, bytes: number): Promise<void> {
-  const tables = await db.all<{ t: string }>('SELECT table_name AS t FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1');
+  const tables = await tableNames(db);
   if (bytes <= FULL_CHECK_BYTES) {
     for (const { t } of tables) await db.one(`SELECT count(*) AS n, max(hash(COLUMNS(*))) FROM ${quoteName(t)}`);
     return;
@@ -423,6 +420,8 @@ async function checkReadable(db: Db, bytes: number): Promise<void> {
 }
 
 const quoteName = (t: string) => `"${t.replace(/"/g, '""')}"`;
+
+const tableNames = (db: Db) => db.all<{ t: string }>('SELECT table_name AS t FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1');
 
 function asCaseError(e: unknown, path: string): AppError {
   if (e instanceof AppError) {
@@ -456,8 +455,7 @@ export async function caseFileInfo(file: string): Promise<{
   try {
     const version = await db.use((c) => formatVersion(c));
     const tables: Record<string, number> = {};
-    const names = await db.all<{ t: string }>('SELECT table_name AS t FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1');
-    for (const { t } of names) tables[t] = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM "${t.replace(/"/g, '""')}"`))!.n;
+    for (const { t } of await tableNames(db)) tables[t] = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${quoteName(t)}`))!.n;
     const holder = lockHolder(path);
     return { path, bytes: statSync(path).size, formatVersion: version, lockedBy: holder ? { pid: holder.pid, host: holder.host } : null, tables };
   } finally {

@@ -123,16 +123,7 @@ export class Db {
   }
 
   static async open(path: string, opts: OpenOptions = {}): Promise<Db> {
-    const db = new Db(path, !!opts.readOnly, await createInstance(path, opts));
-    if (opts.migrate ?? !opts.readOnly) {
-      try {
-        await db.use((c) => migrate(c));
-      } catch (e) {
-        db.closeSync();
-        throw e;
-      }
-    }
-    return db;
+    return new Db(path, !!opts.readOnly, await createInstance(path, opts));
   }
 
   /**
@@ -143,17 +134,6 @@ export class Db {
   async moveTo(path: string, opts: OpenOptions = {}): Promise<void> {
     if (this.closed) throw new AppError('no-case', 'The investigation is closed.');
     const next = await createInstance(path, opts);
-    if (opts.migrate ?? !opts.readOnly) {
-      const c = await next.connect();
-      try {
-        await migrate(new Conn(c));
-      } catch (e) {
-        next.closeSync();
-        throw e;
-      } finally {
-        c.closeSync();
-      }
-    }
     if (this.closed) {
       next.closeSync();
       throw new AppError('no-case', 'The investigation is closed.');
@@ -231,6 +211,7 @@ export class Db {
   }
 }
 
+/** A DuckDB instance on `path` with the options and, unless told otherwise, the schema migrated. */
 async function createInstance(path: string, opts: OpenOptions): Promise<DuckDBInstance> {
   const options: Record<string, string> = {
     autoinstall_known_extensions: 'false',
@@ -242,11 +223,24 @@ async function createInstance(path: string, opts: OpenOptions): Promise<DuckDBIn
   if (opts.threads) options.threads = String(opts.threads);
   if (opts.memoryLimit) options.memory_limit = opts.memoryLimit;
   if (opts.externalAccess === false) options.enable_external_access = 'false';
+  let instance: DuckDBInstance;
   try {
-    return await DuckDBInstance.create(path, options);
+    instance = await DuckDBInstance.create(path, options);
   } catch (e) {
     throw openError(path, e);
   }
+  if (opts.migrate ?? !opts.readOnly) {
+    const c = await instance.connect();
+    try {
+      await migrate(new Conn(c));
+    } catch (e) {
+      c.closeSync();
+      instance.closeSync();
+      throw e;
+    }
+    c.closeSync();
+  }
+  return instance;
 }
 
 function openError(path: string, e: unknown): AppError {
