@@ -41,10 +41,6 @@ const columns = (text: boolean) =>
   list_sort(list_distinct(list_concat(attach_fwd, attach_rev, vpn_fwd, vpn_rev,
     CASE WHEN tunnel_fwd IS NULL THEN [] ELSE [tunnel_fwd] END, CASE WHEN tunnel_rev IS NULL THEN [] ELSE [tunnel_rev] END))) AS paths`;
 
-async function hasTextColumns(c: Conn): Promise<boolean> {
-  return (await c.one<{ v: string }>("SELECT value AS v FROM meta WHERE key = 'conv_text'"))?.v === '1';
-}
-
 function toRow(r: Record<string, unknown>): ConversationRow {
   return {
     id: String(r.conv_id),
@@ -266,7 +262,7 @@ export async function warmConversations(db: Db): Promise<void> {
 export async function getConversation(db: Db, id: string): Promise<ConversationDetail> {
   return db.use(async (c) => {
     const r = await c.one<Record<string, unknown>>(
-      `SELECT ${columns(await hasTextColumns(c))}, lo_addr, lo_port, hi_addr, hi_port FROM conversations WHERE conv_id = $id`,
+      `SELECT ${columns((await analysisFacts(db, c)).text)}, lo_addr, lo_port, hi_addr, hi_port FROM conversations WHERE conv_id = $id`,
       { id },
     );
     if (!r) throw new AppError('not-found', `Conversation ${id} is not in this investigation (re-run the analysis if the data changed).`);
