@@ -166,11 +166,6 @@ async function rewriteColumn(c: Conn, col: Column, p: Pseudonymizer): Promise<nu
   return pairs.length;
 }
 
-async function tableExists(c: Conn, name: string): Promise<boolean> {
-  const r = await c.one<{ n: number }>("SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = $t", { t: name });
-  return !!r?.n;
-}
-
 const canon = (v: unknown): string => {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
@@ -308,12 +303,12 @@ export async function redactCase(session: CaseSession, opts: RedactOptions): Pro
           }
         }
         for (const t of dropped) {
-          if (!(await tableExists(c, t))) continue;
+          if (!(await c.hasTable(t))) continue;
           await c.run(`DELETE FROM ${q(t)}`);
           result.emptiedTables.push(t);
         }
         if (!keepNotes) await c.run("UPDATE finding_reviews SET note = ''");
-        if (keepRecords && (await tableExists(c, 'findings'))) {
+        if (keepRecords && (await c.hasTable('findings'))) {
           beforeFindings = await findingKeys(c);
           const convNotes = await c.all<{ id: string; key: string | null }>(
             `SELECT a.target_key AS id, concat_ws('|', v.protocol, v.client, v.client_port, v.server, v.server_port, v.first_seen) AS key

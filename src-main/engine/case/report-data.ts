@@ -30,13 +30,8 @@ export interface ReportData {
 
 const EVENT_LIMIT = 1000;
 
-async function has(c: Conn, table: string): Promise<boolean> {
-  const r = await c.one<{ n: number }>('SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = $t', { t: table });
-  return !!r?.n;
-}
-
 async function rows(c: Conn, table: string): Promise<number> {
-  if (!(await has(c, table))) return 0;
+  if (!(await c.hasTable(table))) return 0;
   return (await c.one<{ n: number }>(`SELECT count(*) AS n FROM "${table}"`))!.n;
 }
 
@@ -89,14 +84,14 @@ export async function loadReportData(db: Db, name: string): Promise<ReportData> 
 
     // Rejects per minute: from the rollup when analysis ran (works on a redacted file without records), else from the records.
     let rejects: ReportData['rejects'] = null;
-    const fromRollup = (await has(c, 'rollup_flows')) && (await rows(c, 'rollup_flows')) > 0;
+    const fromRollup = (await c.hasTable('rollup_flows')) && (await rows(c, 'rollup_flows')) > 0;
     const rej = fromRollup
       ? await c.all<{ b: number; n: number }>("SELECT bucket AS b, sum(records) AS n FROM rollup_flows WHERE action = 'REJECT' GROUP BY 1 ORDER BY 1")
       : await c.all<{ b: number; n: number }>("SELECT (start_time // 60) * 60 AS b, count(*) AS n FROM vpc_flows WHERE action = 'REJECT' GROUP BY 1 ORDER BY 1");
     if (rej.length > 0) rejects = { bucketSeconds: 60, points: rej.map((r) => ({ t: r.b * 1000, v: r.n })) };
 
     let handshake: ReportData['handshake'] = null;
-    if ((await has(c, 'rollup_conversations')) && (await rows(c, 'rollup_conversations')) > 0) {
+    if ((await c.hasTable('rollup_conversations')) && (await rows(c, 'rollup_conversations')) > 0) {
       const hs = await c.all<{ b: number; state: string; n: number }>(
         "SELECT bucket AS b, state, sum(conversations) AS n FROM rollup_conversations WHERE state IN ('syn-no-synack', 'half-open') GROUP BY ALL ORDER BY 1",
       );

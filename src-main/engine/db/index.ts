@@ -68,6 +68,12 @@ export class Conn {
     return (await this.all<T>(sql, params))[0];
   }
 
+  /** Whether this database has a table of that name (files of older formats may lack some). */
+  async hasTable(name: string): Promise<boolean> {
+    const r = await this.one<{ n: number }>('SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = $t', { t: name });
+    return !!r?.n;
+  }
+
   /** Statement type of the (single) statement in `sql`, e.g. 'SELECT'. */
   async statementTypes(sql: string): Promise<string[]> {
     const extracted = await this.c.extractStatements(sql);
