@@ -21,6 +21,13 @@ export interface BulkOptions {
   start?: string;
   /** Records per 5-minute file (default 20 000). */
   perFile?: number;
+  /**
+   * Write conversations as a capture point logs them: an answered connection as one record per
+   * direction (VPC: at the ENI; TGW: at both attachments), an unanswered SYN or a REJECT as one.
+   * Off (the default), every record is a conversation of its own: the worst case for the analysis
+   * and the conversation table, and what bench:ingest reads.
+   */
+  paired?: boolean;
 }
 
 export interface BulkResult { files: string[]; vpcRecords: number; tgwRecords: number; bytes: number }
@@ -60,7 +67,7 @@ export async function writeBulkFlowExport(outDir: string, opts: BulkOptions): Pr
     bytes += await writeGz(path, function* () {
       yield V5_FIELDS.join(' ') + '\n';
       let buf = '';
-      for (let j = 0; j < n; j++) {
+      for (let j = 0; j < n; ) {
         const e = appEnis[rng.int(0, appEnis.length - 1)]!;
         const sub = SUBNETS[e.subnet];
         const peer = rng.chance(0.7) ? `${ONPREM.clientPrefix}${rng.int(20, 180)}` : `10.10.${rng.int(1, 2)}.${rng.int(10, 60)}`;
@@ -74,8 +81,18 @@ export async function writeBulkFlowExport(outDir: string, opts: BulkOptions): Pr
         const pk = rng.int(1, 400);
         const by = pk * rng.int(52, 1400);
         const reject = rng.chance(0.01);
-        const flags = proto === 6 ? [0, 0, 0, 2, 18, 1, 3, 19, 4][rng.int(0, 8)]! : 0;
-        buf += `${v5Version} ${ACCOUNT} ${e.id} ${src} ${dst} ${sp} ${dp} ${proto} ${pk} ${by} ${st} ${end} ${reject ? 'REJECT' : 'ACCEPT'} OK ${VPC_ID} ${sub.id} ${e.instanceId} ${flags} IPv4 ${src} ${dst} ${REGION} ${sub.az} ${inbound ? 'ingress' : 'egress'} ${inbound ? '-' : '1'}\n`;
+        const record = (a: string, b: string, ap: number, bp: number, flags: number, dir: string, p: number, y: number) =>
+          `${v5Version} ${ACCOUNT} ${e.id} ${a} ${b} ${ap} ${bp} ${proto} ${p} ${y} ${st} ${end} ${reject ? 'REJECT' : 'ACCEPT'} OK ${VPC_ID} ${sub.id} ${e.instanceId} ${flags} IPv4 ${a} ${b} ${REGION} ${sub.az} ${dir} ${dir === 'ingress' ? '-' : '1'}\n`;
+        // Paired: 85 % answered (both directions; client SYN+ACK+FIN, server SYN-ACK+FIN), the rest a lone SYN.
+        const answered = opts.paired && !reject && proto === 6 && j + 1 < n && rng.chance(0.85);
+        const flags = proto !== 6 ? 0 : answered ? 19 : opts.paired ? 2 : [0, 0, 0, 2, 18, 1, 3, 19, 4][rng.int(0, 8)]!;
+        buf += record(src, dst, sp, dp, flags, inbound ? 'ingress' : 'egress', pk, by);
+        j++;
+        if (answered) {
+          const rpk = rng.int(1, 400);
+          buf += record(dst, src, dp, sp, 19, inbound ? 'egress' : 'ingress', rpk, rpk * rng.int(52, 1400));
+          j++;
+        }
         if (buf.length > 256_000) { yield buf; buf = ''; }
       }
       if (buf) yield buf;
@@ -91,7 +108,7 @@ export async function writeBulkFlowExport(outDir: string, opts: BulkOptions): Pr
     bytes += await writeGz(path, function* () {
       yield TGW_DEFAULT_FIELDS.join(' ') + '\n';
       let buf = '';
-      for (let j = 0; j < n; j++) {
+      for (let j = 0; j < n; ) {
         const e = appEnis[rng.int(0, appEnis.length - 1)]!;
         const tg = tgwEniFor(e);
         const sub = SUBNETS[tg.subnet];
@@ -104,17 +121,30 @@ export async function writeBulkFlowExport(outDir: string, opts: BulkOptions): Pr
         const [src, dst, sp, dp] = toAws ? [client, e.ip, eph, port] : [e.ip, client, port, eph];
         const vpcSide = `${ACCOUNT} ${VPC_ID} ${sub.id} ${tg.id} ${sub.az}`.split(' ');
         const dash = ['-', '-', '-', '-', '-'];
-        const s = toAws ? dash : vpcSide;
-        const d = toAws ? vpcSide : dash;
-        const att = atVpn ? VPN_ATTACH : VPC_ATTACH;
-        const pair = atVpn ? VPC_ATTACH : VPN_ATTACH;
-        const dir = (toAws && atVpn) || (!toAws && !atVpn) ? 'ingress' : 'egress';
         const end = bucket + rng.int(0, 299);
         const st = end - rng.int(0, 59);
-        const pk = rng.int(1, 400);
-        const by = pk * rng.int(52, 1400);
-        const flags = proto === 6 ? [0, 0, 0, 2, 18, 1, 3, 19, 4][rng.int(0, 8)]! : 0;
-        buf += `6 TransitGateway ${ACCOUNT} ${TGW_ID} ${att} ${s[0]} ${d[0]} ${s[1]} ${d[1]} ${s[2]} ${d[2]} ${s[3]} ${d[3]} ${s[4]} ${d[4]} ${pair} ${src} ${dst} ${sp} ${dp} ${proto} ${pk} ${by} ${st} ${end} OK IPv4 0 0 0 0 ${flags} ${REGION} ${dir} - -\n`;
+        const record = (a: string, b: string, ap: number, bp: number, towardAws: boolean, vpn: boolean, flags: () => number) => {
+          const s = towardAws ? dash : vpcSide;
+          const d = towardAws ? vpcSide : dash;
+          const att = vpn ? VPN_ATTACH : VPC_ATTACH;
+          const pair = vpn ? VPC_ATTACH : VPN_ATTACH;
+          const dir = (towardAws && vpn) || (!towardAws && !vpn) ? 'ingress' : 'egress';
+          const pk = rng.int(1, 400);
+          const by = pk * rng.int(52, 1400);
+          return `6 TransitGateway ${ACCOUNT} ${TGW_ID} ${att} ${s[0]} ${d[0]} ${s[1]} ${d[1]} ${s[2]} ${d[2]} ${s[3]} ${d[3]} ${s[4]} ${d[4]} ${pair} ${a} ${b} ${ap} ${bp} ${proto} ${pk} ${by} ${st} ${end} OK IPv4 0 0 0 0 ${flags()} ${REGION} ${dir} - -\n`;
+        };
+        // Paired: 85 % answered, logged at both attachments in both directions (4 records); the rest a lone SYN.
+        const answered = opts.paired && proto === 6 && j + 3 < n && rng.chance(0.85);
+        if (answered) {
+          for (const vpn of [true, false]) {
+            buf += record(src, dst, sp, dp, toAws, vpn, () => 19);
+            buf += record(dst, src, dp, sp, !toAws, vpn, () => 19);
+          }
+          j += 4;
+        } else {
+          buf += record(src, dst, sp, dp, toAws, atVpn, () => (proto !== 6 ? 0 : opts.paired ? 2 : [0, 0, 0, 2, 18, 1, 3, 19, 4][rng.int(0, 8)]!));
+          j++;
+        }
         if (buf.length > 256_000) { yield buf; buf = ''; }
       }
       if (buf) yield buf;
