@@ -327,3 +327,20 @@ describe('cancellation and progress', () => {
     });
   });
 });
+
+describe('DuckDB settings during an ingest', () => {
+  it('are put back afterwards (checkpoint threshold, compression methods), and what was written reads back', async () => {
+    await withCase(async (db) => {
+      const settings = () =>
+        db.all<{ name: string; value: string }>("SELECT name, value FROM duckdb_settings() WHERE name IN ('checkpoint_threshold', 'disabled_compression_methods') ORDER BY name");
+      await db.run("SET disabled_compression_methods = 'chimp'");
+      const before = await settings();
+      const s = await ingest(db, [S3_FILE]);
+      expect(s.files[0]).toMatchObject({ outcome: 'imported', quarantined: 0 });
+      expect(await settings()).toEqual(before);
+      expect(before.find((r) => r.name === 'disabled_compression_methods')?.value.toLowerCase()).toBe('chimp');
+      const n = await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM vpc_flows WHERE srcaddr IS NOT NULL');
+      expect(n?.n).toBe(s.files[0]!.records);
+    });
+  });
+});

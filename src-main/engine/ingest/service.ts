@@ -75,6 +75,8 @@ const WORKERS = Number(process.env.TSCOPE_INGEST_WORKERS ?? 2);
  * under 1.5 GB. Measured on bench:ingest's 530 MB (2 M records): 96 MB batches 12.0–12.4 s, peak
  * RSS 0.84–0.94 GB; 192 MB 10.7–11.2 s, 1.10–1.17 GB; 256 MB 11.9 s, 1.29 GB.
  */
+/** Files probed at once while planning (see planQueue). */
+const PLAN_CONCURRENCY = 2;
 const BATCH_BYTES = Number(process.env.TSCOPE_INGEST_BATCH_BYTES ?? 192 * 1024 * 1024);
 const BATCH_FILES = 500;
 /** A file this large has enough rows to skip the write-ahead log alone: it is its own batch. */
@@ -132,6 +134,7 @@ function batchOf(p: Planned, userLayout: string[] | null): Planned['batch'] {
       stream: plan.tsPrefix ? streamFromPath(p.display) : null,
       // The reader skips line 1 as the header: it must be the line the header was detected from.
       plain: p.probe.plainText && (!plan.header || p.sample!.head.split('\n', 1)[0] === p.sample!.firstLine),
+      straySpaces: p.probe.straySpaces,
     },
   };
 }
@@ -235,10 +238,13 @@ export async function ingestInputs(db: Db, given: IngestInput[], options: Ingest
 
   const results: (OneResult | undefined)[] = new Array(inputs.length);
   const tmp = await mkdtemp(join(tmpdir(), 'tscope-ingest-'));
-  const restoreCheckpoint = await deferCheckpoints(db);
+  const restoreSettings = await ingestSettings(db);
 
-  // Planning (hash, sample, detection) runs ahead of the writes, one file at a time.
+  // Planning (hash, sample, detection) runs ahead of the writes, two files at a time: inflating is
+  // done on libuv's threads and hashing on this one, so two probes keep both cores busy before the
+  // first batch can be read (~0.3 s on one core for the first 64 MB of text).
   let planCursor = 0;
+  const planQueue: Promise<Planned>[] = [];
   let lookahead: Planned | null = null;
   let units = 0;
   const planFile = async (i: number): Promise<Planned> => {
@@ -268,8 +274,14 @@ export async function ingestInputs(db: Db, given: IngestInput[], options: Ingest
       let p = lookahead;
       lookahead = null;
       if (!p) {
-        if (planCursor >= inputs.length) break;
-        p = await planFile(planCursor++);
+        while (planQueue.length < PLAN_CONCURRENCY && planCursor < inputs.length) {
+          const next = planFile(planCursor++);
+          next.catch(() => undefined);
+          planQueue.push(next);
+        }
+        const next = planQueue.shift();
+        if (!next) break;
+        p = await next;
       }
       if (!p.batch) {
         if (files.length) {
@@ -351,7 +363,7 @@ export async function ingestInputs(db: Db, given: IngestInput[], options: Ingest
     await Promise.all(Array.from({ length: Math.min(WORKERS, inputs.length) }, worker));
   } finally {
     await rm(tmp, { recursive: true, force: true });
-    await restoreCheckpoint();
+    await restoreSettings();
   }
 
   const summary: IngestSummary = { jobId, cancelled: signal.aborted, files: [], byKind: {}, records: 0, quarantined: 0, duplicates: 0, timeMin: null, timeMax: null };
@@ -386,22 +398,36 @@ export async function ingestInputs(db: Db, given: IngestInput[], options: Ingest
 }
 
 /**
- * Each file commits on its own; with DuckDB's default 16 MB WAL threshold that means a full
- * checkpoint every few files (measured: half the write time on 50k-record files). Checkpoint every
- * 256 MB of WAL instead (1 GB held 2 M records in memory: 1.35 GB peak RSS), once more at the end,
- * and put the setting back.
+ * DuckDB settings for the length of an ingest (instance-wide, so put back afterwards):
+ * - checkpoint_threshold: each file commits on its own; with DuckDB's default 16 MB WAL threshold
+ *   that means a full checkpoint every few files (measured: half the write time on 50k-record
+ *   files). Checkpoint every 256 MB of WAL instead (1 GB held 2 M records in memory: 1.35 GB peak
+ *   RSS), once more at the end.
+ * - disabled_compression_methods: FSST is tried on every text column segment written and was never
+ *   chosen for flow-log columns (short ids and addresses: dictionary wins); not trying it cut the
+ *   CPU of writing 700 k VPC records by 8–18 % (2.65 → 2.2–2.4 s). Data written meanwhile is
+ *   dictionary-compressed or plain instead; every method still reads.
  */
-async function deferCheckpoints(db: Db): Promise<() => Promise<void>> {
-  let previous: string | undefined;
+async function ingestSettings(db: Db): Promise<() => Promise<void>> {
+  const wanted: Record<string, (old: string) => string> = {
+    checkpoint_threshold: () => '256MB',
+    disabled_compression_methods: (old) => [...new Set([...old.split(',').map((x) => x.trim()).filter(Boolean), 'fsst'])].join(','),
+  };
+  const previous = new Map<string, string>();
   try {
-    previous = (await db.one<{ v: string }>("SELECT current_setting('checkpoint_threshold') AS v"))?.v;
-    await db.run("SET checkpoint_threshold = '256MB'");
+    const rows = await db.all<{ name: string; value: string | null }>(
+      `SELECT name, value FROM duckdb_settings() WHERE name IN (${Object.keys(wanted).map((n) => `'${n}'`).join(', ')})`,
+    );
+    for (const r of rows) {
+      previous.set(r.name, r.value ?? '');
+      await db.run(`SET ${r.name} = '${wanted[r.name]!(r.value ?? '').replace(/'/g, '')}'`);
+    }
   } catch {
-    return async () => {};
+    /* settings this DuckDB does not know: ingest with its defaults */
   }
   return async () => {
     try {
-      if (previous) await db.run(`SET checkpoint_threshold = '${previous.replace(/[^0-9A-Za-z. ]/g, '')}'`);
+      for (const [name, value] of previous) await db.run(value ? `SET ${name} = '${value.replace(/'/g, '')}'` : `RESET ${name}`);
       await db.run('CHECKPOINT');
     } catch {
       /* a checkpoint also happens on close */
