@@ -1,7 +1,8 @@
 /** Conversation list and detail, and raw records by reference (reconstructed in the source's field order). */
 import type { Conn, Db } from '../db/index.ts';
-import type { ConversationDetail, ConversationPage, HandshakeState, ConversationQuery, ConversationRow, RawRecord, RecordRef } from '../../shared/domain.ts';
+import type { ConversationDetail, ConversationPage, ConversationQuery, ConversationRow, RawRecord, RecordRef } from '../../shared/domain.ts';
 import { AppError } from '../../shared/result.ts';
+import { countAndPage, learnSortRanges, stateRank } from './count-and-page.ts';
 import { loadTunnels } from './run.ts';
 import { conversationFilter, type SqlParams } from './sql/filters.ts';
 import { isoS, only } from './util.ts';
@@ -111,11 +112,10 @@ const COUNT_CACHE = 64;
 const IP_SORT: Record<string, string> = { client: 'client_v4', server: 'server_v4' };
 
 /**
- * Every handshake state, in text order. The state sort orders by the position in this list (an
- * integer top-N: 41 ms instead of 78 over 10 M rows); the page's keys stay the text, which sorts the same.
+ * The state sort orders by the state's position in count-and-page.ts STATES, which is in text order
+ * (an integer top-N: 41 ms instead of 78 over 10 M rows); the page's keys stay the text, which sorts the same.
  */
-const STATES: readonly HandshakeState[] = (['completed', 'established', 'half-open', 'no-tcp', 'rejected', 'reset', 'syn-no-synack', 'unknown'] as const satisfies readonly HandshakeState[]);
-const sortKey = (col: string) => (col === 'state' ? `list_position([${STATES.map((x) => `'${x}'`).join(', ')}], state)` : col);
+const sortKey = (col: string) => (col === 'state' ? stateRank : col);
 
 /**
  * The SQL of step (1) for one branch sorted by a plain column: rowids, sort keys and first_seen
@@ -127,7 +127,7 @@ function pageSql(where: string, sortCol: string, dir: 'ASC' | 'DESC', offset: nu
     ORDER BY ${sortKey(sortCol)} ${dir} NULLS LAST, rowid LIMIT ${limit} OFFSET ${offset}`;
 }
 
-type PageRow = { r: number; k: unknown; t?: unknown; fs: number };
+type PageRow = { r: number; k: unknown; t?: unknown; fs?: number };
 /** A candidate row of one scan: its group (0, or 1 for the IPv6 part of an address sort) and its key there. */
 type Found = { r: number; g: number; key: unknown; fs: number };
 
@@ -192,7 +192,8 @@ export async function queryConversations(db: Db, q: ConversationQuery = {}): Pro
   const limit = Math.min(5000, Math.max(1, Math.floor(q.limit ?? 200)));
   // Two steps. (1) The page's rowids: only the filter and sort columns are read (ties broken by
   // rowid, which is unique and follows first_seen; comparing conv_id strings doubled the top-N),
-  // while the count runs on a second connection. (2) Those rows with every column. A rowid filter
+  // while the count runs on a second connection, or for a new filter, in the same scan as the page
+  // (count-and-page.ts). (2) Those rows with every column. A rowid filter
   // does not skip row groups before they are read: each list column then decodes the offsets of
   // every row it passes (~40 ms over the 82 row groups of 10 M rows, for nothing). first_seen (the
   // table's order) IN the page's values lets the zone maps skip every row group without page rows.
@@ -200,21 +201,29 @@ export async function queryConversations(db: Db, q: ConversationQuery = {}): Pro
   counts.set(db, cache);
   const key = `${analyzedAt}|${f.where}|${JSON.stringify(f.params)}`;
   const cached = cache.get(key);
-  const [total, page] = await Promise.all([
-    cached !== undefined
-      ? { n: cached }
-      : db.use((c) => c.one<{ n: number }>(countSql(f.branches), only(countSql(f.branches), f.params))).then((r) => {
-          if (cache.size >= COUNT_CACHE) cache.delete(cache.keys().next().value!);
-          if (r) cache.set(key, Number(r.n));
-          return r;
-        }),
-    db.use((c) => {
-      if (f.branches.length > 1 || IP_SORT[sortCol]) return pageByScans(c, f.branches, f.params, sortCol, dir, offset, limit);
-      const sql = pageSql(f.branches[0]!, sortCol, dir, offset, limit);
-      return c.all<{ r: number; k: unknown; t?: unknown; fs: number }>(sql, only(sql, f.params));
-    }),
-  ]);
-  if (page.length === 0) return { total: Number(total?.n ?? 0), offset, rows: [] };
+  const remember = (n: number) => {
+    if (cache.size >= COUNT_CACHE) cache.delete(cache.keys().next().value!);
+    cache.set(key, n);
+    return n;
+  };
+  const pageOf = (c: Conn): Promise<PageRow[]> => {
+    if (f.branches.length > 1 || IP_SORT[sortCol]) return pageByScans(c, f.branches, f.params, sortCol, dir, offset, limit);
+    const sql = pageSql(f.branches[0]!, sortCol, dir, offset, limit);
+    return c.all<PageRow>(sql, only(sql, f.params));
+  };
+  // A new filter: its count and page from one aggregate per branch (count-and-page.ts), when the
+  // sort has an integer key. Not for the whole table (`true`): its count is a metadata read, and the
+  // aggregate over every row costs 3× the ORDER BY ... LIMIT, whose bound is pushed into the scan.
+  const both = cached === undefined && f.where !== 'true'
+    ? await db.use((c) => countAndPage(db, c, analyzedAt, f.branches, f.params, sortCol, dir, offset, limit))
+    : null;
+  const [total, page]: [number, PageRow[]] = both
+    ? [remember(both.total), both.page ?? (await db.use(pageOf))]
+    : await Promise.all([
+        cached ?? db.use((c) => c.one<{ n: number }>(countSql(f.branches), only(countSql(f.branches), f.params))).then((r) => remember(Number(r?.n ?? 0))),
+        db.use(pageOf),
+      ]);
+  if (page.length === 0) return { total, offset, rows: [] };
   const ids = page.map((p) => Number(p.r));
   const params: SqlParams = {};
   let keyRange = '';
@@ -239,7 +248,7 @@ export async function queryConversations(db: Db, q: ConversationQuery = {}): Pro
   );
   const at = new Map(ids.map((id, i) => [id, i]));
   rows.sort((a, b) => at.get(Number(a.r))! - at.get(Number(b.r))!);
-  return { total: Number(total?.n ?? 0), offset, rows: rows.map(toRow) };
+  return { total, offset, rows: rows.map(toRow) };
 }
 
 /**
@@ -249,14 +258,12 @@ export async function queryConversations(db: Db, q: ConversationQuery = {}): Pro
  * case opens, while the analyst is still looking at the timeline; closing the case interrupts it.
  */
 export async function warmConversations(db: Db): Promise<void> {
-  await db.one(
-    `SELECT ${['server_port', 'client_port', 'protocol', 'action', 'state', 'client_v4', 'server_v4', 'bytes_fwd', 'bytes_rev', 'packets_fwd', 'packets_rev', 'first_seen', 'last_seen']
-      .map((c) => `max(${c})`)
-      .join(', ')} FROM conversations`,
-  );
+  // The integer columns (ports, protocol, addresses, bytes, packets, flags), whose ranges the
+  // same scan keeps for the one-scan count and page of a new filter (count-and-page.ts), then the rest.
+  await learnSortRanges(db, ['action', 'state', 'first_seen', 'last_seen']);
   // Then what a page shows: a page sorted by bytes or packets is spread over the whole table, and
   // its first fetch read these blocks cold (~90 ms against ~25 warm at 10 M; +105 MB of cache).
-  await db.one(`SELECT ${['conv_id', 'client', 'server', 'flags_fwd', 'flags_rev', 'capture_points_text', 'paths_text'].map((c) => `max(${c})`).join(', ')} FROM conversations`);
+  await db.one(`SELECT ${['conv_id', 'client', 'server', 'capture_points_text', 'paths_text'].map((c) => `max(${c})`).join(', ')} FROM conversations`);
 }
 
 export async function getConversation(db: Db, id: string): Promise<ConversationDetail> {
