@@ -47,8 +47,6 @@ export interface BatchFile {
   stream: string | null;
   /** Plain space-separated text (plain-text.ts). */
   plain: boolean;
-  /** A line has a leading, trailing or doubled space (plain-text.ts): the typed read may see empty fields. */
-  straySpaces: boolean;
 }
 
 export function batchKey(p: BatchPlan): string {

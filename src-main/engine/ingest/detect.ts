@@ -22,8 +22,6 @@ export interface Probe {
   plainBytes: number;
   /** The content is plain space-separated text (plain-text.ts): it may take the typed read_csv path. */
   plainText: boolean;
-  /** A line has a leading, trailing or doubled space (PlainTextCheck.straySpaces); meaningful when plainText. */
-  straySpaces: boolean;
 }
 
 async function firstBytes(path: string, n: number): Promise<Buffer> {
@@ -80,7 +78,7 @@ export async function probeFile(path: string): Promise<Probe> {
     });
   }
   await closed;
-  return { sha256: hash.digest('hex'), bytes, gzip, truncatedAt, plainBytes: gzip ? plainBytes : bytes, plainText: truncatedAt === null && text.plain, straySpaces: text.straySpaces };
+  return { sha256: hash.digest('hex'), bytes, gzip, truncatedAt, plainBytes: gzip ? plainBytes : bytes, plainText: truncatedAt === null && text.plain };
 }
 
 export async function readSample(path: string, displayPath: string, gzip: boolean): Promise<Sample> {

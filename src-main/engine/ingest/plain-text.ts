@@ -14,25 +14,17 @@ import { isUtf8 } from 'node:buffer';
 const BAD_BYTES = [0x00, 0x09, 0x0d];
 const BLANK_LINE = Buffer.from('\n\n');
 const NL = 0x0a;
-const SP = 0x20;
-/** A space doubled, leading a line or ending one: the only ways an empty field can appear. */
-const STRAY_SPACES = [Buffer.from('  '), Buffer.from('\n '), Buffer.from(' \n')];
 
 export class PlainTextCheck {
   private ok = true;
   private first = true;
   private last = -1;
-  private spaces = false;
   /** Bytes after the last newline seen, so UTF-8 is checked on whole lines. */
   private carry: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): void {
     if (!this.ok || chunk.length === 0) return;
     if ((this.first || this.last === NL) && chunk[0] === NL) this.ok = false;
-    if (!this.spaces) {
-      const lineStart = this.first || this.last === NL;
-      this.spaces = (chunk[0] === SP && (lineStart || this.last === SP)) || (this.last === SP && chunk[0] === NL) || STRAY_SPACES.some((x) => chunk.indexOf(x) >= 0);
-    }
     this.first = false;
     this.last = chunk[chunk.length - 1]!;
     for (const b of BAD_BYTES) if (chunk.indexOf(b) >= 0) this.ok = false;
@@ -51,13 +43,5 @@ export class PlainTextCheck {
   /** The verdict once every chunk was pushed (an empty file is not plain: nothing to read). */
   get plain(): boolean {
     return this.ok && !this.first && isUtf8(this.carry);
-  }
-
-  /**
-   * Some line has a leading, trailing or doubled space, so the typed read may see an empty field
-   * (batch-fast.ts looks for those only then: a scan of every text column of the batch).
-   */
-  get straySpaces(): boolean {
-    return this.spaces || this.last === SP;
   }
 }
