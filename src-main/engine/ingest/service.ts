@@ -75,10 +75,10 @@ const WORKERS = Number(process.env.TSCOPE_INGEST_WORKERS ?? 2);
  * under 1.5 GB. Measured on bench:ingest's 530 MB (2 M records): 96 MB batches 12.0–12.4 s, peak
  * RSS 0.84–0.94 GB; 192 MB 10.7–11.2 s, 1.10–1.17 GB; 256 MB 11.9 s, 1.29 GB.
  */
-/** Files probed at once while planning (see planQueue). */
-const PLAN_CONCURRENCY = 2;
 const BATCH_BYTES = Number(process.env.TSCOPE_INGEST_BATCH_BYTES ?? 192 * 1024 * 1024);
 const BATCH_FILES = 500;
+/** Files probed at once while planning (see planQueue). */
+const PLAN_CONCURRENCY = 2;
 /** A file this large has enough rows to skip the write-ahead log alone: it is its own batch. */
 const SOLO_BYTES = 16 * 1024 * 1024;
 
