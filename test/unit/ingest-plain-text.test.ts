@@ -2,13 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { PlainTextCheck } from '../../src-main/engine/ingest/plain-text.ts';
 
-function verdictAllCuts(text: Buffer): boolean[] {
-  const out: boolean[] = [];
+function verdictAllCuts<T>(text: Buffer, verdict: (c: PlainTextCheck) => T = (c) => c.plain as T): T[] {
+  const out: T[] = [];
   for (let cut = 0; cut <= text.length; cut++) {
     const c = new PlainTextCheck();
     c.push(text.subarray(0, cut));
     c.push(text.subarray(cut));
-    out.push(c.plain);
+    out.push(verdict(c));
   }
   return out;
 }
@@ -31,6 +31,19 @@ describe('PlainTextCheck', () => {
     for (const [text, plain] of cases) {
       const buf = typeof text === 'string' ? Buffer.from(text) : text;
       expect(new Set(verdictAllCuts(buf)), JSON.stringify(buf.toString('latin1'))).toEqual(new Set([plain]));
+    }
+  });
+
+  it('counts the lines of a plain file, a last line without its newline too', () => {
+    const cases: [string, number][] = [
+      ['a b c\n', 1],
+      ['a b c\nd e f\n', 2],
+      ['a b c\nd e f', 2],
+      ['h\n1 2\n3 4\n5 6\n', 4],
+      ['one', 1],
+    ];
+    for (const [text, lines] of cases) {
+      expect(new Set(verdictAllCuts(Buffer.from(text), (c) => c.lines)), JSON.stringify(text)).toEqual(new Set([lines]));
     }
   });
 });

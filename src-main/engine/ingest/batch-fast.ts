@@ -76,6 +76,12 @@ export async function stageTyped(conn: Conn, plan: BatchPlan, files: BatchFile[]
     await conn.run(sql, pick(sql, { now }));
   }
 
+  // The rejects name their file by (scan_id, file_id) through the scan table. DuckDB 1.5.6 sometimes
+  // gives two files of one parallel read the same file_id (seen: a.log and e.log both file 0, so
+  // each file's rejects were joined to both paths). The file of a reject is then unknown: the batch
+  // goes the line-level way.
+  const ambiguous = await conn.one<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM (SELECT scan_id, file_id FROM ${REJ_SCAN} GROUP BY ALL HAVING count(*) > 1)`);
+  if ((ambiguous?.n ?? 0) > 0) return null;
   // Rejected lines, once each, with the batch index of their file.
   await conn.run(
     `CREATE TEMP TABLE ${REJ_LINES} AS
@@ -111,6 +117,8 @@ export async function stageTyped(conn: Conn, plan: BatchPlan, files: BatchFile[]
      LEFT JOIN (SELECT fi, min(rowid) AS r0, count(*) AS n, count(*) FILTER (WHERE empty_field) AS empty FROM ${TYPED_TABLE} GROUP BY fi) a USING (fi)
      LEFT JOIN (SELECT fi, count(*) AS n FROM ${REJ_LINES} GROUP BY fi) b USING (fi) ORDER BY f.fi`,
   );
+  // Header + rows + rejected lines of each file must be the lines the hashing pass counted.
+  if (counts.some((c) => off + Number(c.n) + Number(c.rej) !== files[c.fi]?.lines)) return null;
   const firsts = `([${counts.map((c) => String(Math.trunc(Number(c.r0)))).join(', ')}]::BIGINT[])`;
   const line = `coalesce(line, rowid - ${firsts}[fi + 1] + ${1 + off})`;
   if (rejected > 0) {

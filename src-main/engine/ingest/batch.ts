@@ -47,6 +47,8 @@ export interface BatchFile {
   stream: string | null;
   /** Plain space-separated text (plain-text.ts). */
   plain: boolean;
+  /** Its lines, counted in the hashing pass (meaningful when plain). */
+  lines: number;
 }
 
 export function batchKey(p: BatchPlan): string {

@@ -22,6 +22,8 @@ export interface Probe {
   plainBytes: number;
   /** The content is plain space-separated text (plain-text.ts): it may take the typed read_csv path. */
   plainText: boolean;
+  /** Lines of a plain text file (PlainTextCheck.lines); meaningful when plainText. */
+  lines: number;
 }
 
 async function firstBytes(path: string, n: number): Promise<Buffer> {
@@ -78,7 +80,7 @@ export async function probeFile(path: string): Promise<Probe> {
     });
   }
   await closed;
-  return { sha256: hash.digest('hex'), bytes, gzip, truncatedAt, plainBytes: gzip ? plainBytes : bytes, plainText: truncatedAt === null && text.plain };
+  return { sha256: hash.digest('hex'), bytes, gzip, truncatedAt, plainBytes: gzip ? plainBytes : bytes, plainText: truncatedAt === null && text.plain, lines: text.lines };
 }
 
 export async function readSample(path: string, displayPath: string, gzip: boolean): Promise<Sample> {

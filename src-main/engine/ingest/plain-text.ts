@@ -21,6 +21,7 @@ export class PlainTextCheck {
   private last = -1;
   /** Bytes after the last newline seen, so UTF-8 is checked on whole lines. */
   private carry: Buffer = Buffer.alloc(0);
+  private newlines = 0;
 
   push(chunk: Buffer): void {
     if (!this.ok || chunk.length === 0) return;
@@ -36,6 +37,7 @@ export class PlainTextCheck {
       return;
     }
     const lastNl = chunk.lastIndexOf(NL);
+    for (let i = firstNl; i >= 0; i = chunk.indexOf(NL, i + 1)) this.newlines++;
     if (!isUtf8(Buffer.concat([this.carry, chunk.subarray(0, firstNl + 1)])) || !isUtf8(chunk.subarray(firstNl + 1, lastNl + 1))) this.ok = false;
     this.carry = Buffer.from(chunk.subarray(lastNl + 1));
   }
@@ -43,5 +45,14 @@ export class PlainTextCheck {
   /** The verdict once every chunk was pushed (an empty file is not plain: nothing to read). */
   get plain(): boolean {
     return this.ok && !this.first && isUtf8(this.carry);
+  }
+
+  /**
+   * Lines in a plain file (a last line without its newline counts). The typed read's own count
+   * (header + rows + rejected lines) must come to the same, or its batch goes the line-level way:
+   * a check of the reader that does not depend on the reader.
+   */
+  get lines(): number {
+    return this.newlines + (this.last !== NL && !this.first ? 1 : 0);
   }
 }

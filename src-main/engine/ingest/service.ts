@@ -134,6 +134,7 @@ function batchOf(p: Planned, userLayout: string[] | null): Planned['batch'] {
       stream: plan.tsPrefix ? streamFromPath(p.display) : null,
       // The reader skips line 1 as the header: it must be the line the header was detected from.
       plain: p.probe.plainText && (!plan.header || p.sample!.head.split('\n', 1)[0] === p.sample!.firstLine),
+      lines: p.probe.lines,
     },
   };
 }
