@@ -14,6 +14,7 @@ import { ipv4Num } from '../../src-main/engine/analysis/sql/build.ts';
 import { conversationFilter } from '../../src-main/engine/analysis/sql/filters.ts';
 import { Db } from '../../src-main/engine/db/index.ts';
 import type { ConversationRow, FlowFilter } from '../../src-main/shared/domain.ts';
+import { Rng } from '../helpers/generator/prng.ts';
 
 /** Which way each countAndPage call went: no key (null), count only (IPv6 in the page), or both. */
 const seen = vi.hoisted(() => ({ outcomes: [] as string[] }));
@@ -34,17 +35,11 @@ const TUNNEL = '203.0.113.10';
 const WIDE = 2n ** 60n; // one bytes_rev: no BIGINT key fits it
 const BIG = 2 ** 50; // packets_rev around it: keys above 2^53
 
-/** Deterministic rows (mulberry32), in first_seen order like runAnalysis writes them. */
+/** Deterministic rows (the generator's seeded PRNG), in first_seen order like runAnalysis writes them. */
 function rowsSql(n: number, v6Share: number): string {
-  let a = 11;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T,>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const rng = new Rng(11);
+  const rnd = () => rng.next();
+  const pick = <T,>(xs: readonly T[]) => rng.pick(xs);
   const v4 = ['10.0.0.9', '10.0.0.10', '10.0.0.100', '10.0.1.5', '172.16.20.40', '192.168.1.2'];
   const v6 = ['2001:db8::5', '2001:db8:1::9', 'fd00::1'];
   const states = ['completed', 'half-open', 'syn-no-synack', 'rejected', 'reset', 'established', 'no-tcp', 'unknown'];
