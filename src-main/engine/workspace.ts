@@ -66,6 +66,8 @@ export class Workspace {
   /** Serializes open/new/close so two clients cannot race a case switch. */
   private switching: Promise<unknown> = Promise.resolve();
   private shuttingDown = false;
+  /** Settles when the open case's background warm-up (see adopt) is done, or was skipped. */
+  private warmed: Promise<void> = Promise.resolve();
   private creating: Promise<CaseSummary> | null = null;
 
   constructor(opts: WorkspaceOptions = {}) {
@@ -209,9 +211,6 @@ export class Workspace {
     if (!summary) throw new AppError('internal', 'The investigation closed while it was being opened.');
     return summary;
   }
-
-  /** Settles when the open case's background warm-up (see adopt) is done, or was skipped. */
-  private warmed: Promise<void> = Promise.resolve();
 
   /**
    * Waits for the background work an open starts: the working copy, then the warm-up a few seconds

@@ -2,7 +2,7 @@
 import type { Conn, Db } from '../db/index.ts';
 import type { ConversationDetail, ConversationPage, ConversationQuery, ConversationRow, RawRecord, RecordRef } from '../../shared/domain.ts';
 import { AppError } from '../../shared/result.ts';
-import { countAndPage, learnSortRanges, stateRank } from './count-and-page.ts';
+import { countAndPage, IP_SORT, learnSortRanges, stateRank } from './count-and-page.ts';
 import { loadTunnels } from './run.ts';
 import { conversationFilter, type SqlParams } from './sql/filters.ts';
 import { isoS, only } from './util.ts';
@@ -102,14 +102,6 @@ async function analysisFacts(db: Db, c: Conn): Promise<AnalysisFacts> {
  */
 const counts = new WeakMap<Db, Map<string, number>>();
 const COUNT_CACHE = 64;
-
-/**
- * Address columns sort as addresses: IPv4 by number (10.0.0.9 before 10.0.0.10, from the
- * UINTEGER column, which is also twice as fast to sort as the text), then IPv6 by text; descending
- * is the exact reverse. Each part is its own scan (`v4 IS NOT NULL` / `v4 IS NULL`: the second
- * skips every row group without IPv6 by its statistics; see pageByScans).
- */
-const IP_SORT: Record<string, string> = { client: 'client_v4', server: 'server_v4' };
 
 /**
  * The state sort orders by the state's position in count-and-page.ts STATES, which is in text order

@@ -47,6 +47,10 @@ function serverPortRollup(f: FlowFilter): boolean {
 
 type Par = <T>(sql: string, p: SqlParams) => Promise<T[]>;
 
+/** What the half-open and SYN-without-SYN-ACK lanes are drawn under: the filter without its action and state. */
+const laneFilter = (f: FlowFilter, tunnelVpn: Map<string, string>) =>
+  conversationFilter({ cidr: f.cidr, path: f.path, capturePoint: f.capturePoint, port: f.port, protocol: f.protocol }, tunnelVpn);
+
 /**
  * Per bucket of first_seen: bytes of the conversations matching the whole filter, and half-open and
  * SYN-without-SYN-ACK counts of those matching it without its action and state (as the state lanes
@@ -54,7 +58,7 @@ type Par = <T>(sql: string, p: SqlParams) => Promise<T[]>;
  * alternatives; action and state become FILTER clauses of the bytes sum.
  */
 function convBytesAndStates(par: Par, f: FlowFilter, tunnelVpn: Map<string, string>, base: SqlParams): Promise<{ b: number; v: number | null; ho: number; sns: number }[]> {
-  const scope = conversationFilter({ cidr: f.cidr, path: f.path, capturePoint: f.capturePoint, port: f.port, protocol: f.protocol }, tunnelVpn);
+  const scope = laneFilter(f, tunnelVpn);
   const rest = conversationFilter({ action: f.action, state: f.state }, tunnelVpn);
   return par(
     `SELECT b, sum(v)::BIGINT AS v, sum(ho)::BIGINT AS ho, sum(sns)::BIGINT AS sns FROM (${scope.branches
@@ -179,7 +183,7 @@ export async function queryTimeline(db: Db, q: TimelineQuery = {}): Promise<Time
         )
       : statesFromConv
         ? (() => {
-            const cf = conversationFilter({ cidr: f.cidr, path: f.path, capturePoint: f.capturePoint, port: f.port, protocol: f.protocol }, tunnelVpn);
+            const cf = laneFilter(f, tunnelVpn);
             return par<{ st: string; b: number; v: number }>(
               `SELECT st, b, sum(v)::BIGINT AS v FROM (${cf.branches
                 .map((w) => `SELECT state AS st, first_seen - first_seen % $g AS b, count(*) AS v FROM conversations
